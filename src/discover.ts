@@ -1,0 +1,89 @@
+/**
+ * Which files to process: for a directory, every `.github/workflows/*.yml|yaml`
+ * and every composite `action.yml|yaml` below it (node_modules and .git
+ * skipped, directory symlinks not followed); a file argument as given.
+ */
+import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+
+export interface Discovered {
+  /** Absolute path. */
+  path: string;
+  /** The root (argument) it was found under. */
+  root: string;
+  /** Set when the file must not be processed (e.g. a symlink leaving the root). */
+  skip?: string;
+}
+
+const SKIP_DIRS = new Set(['node_modules', '.git']);
+
+function isWorkflowFile(path: string): boolean {
+  const name = basename(path);
+  if (!/\.ya?ml$/.test(name)) return false;
+  if (name === 'action.yml' || name === 'action.yaml') return true;
+  const dir = dirname(path);
+  return basename(dir) === 'workflows' && basename(dirname(dir)) === '.github';
+}
+
+function inside(root: string, p: string): boolean {
+  const rel = relative(root, p);
+  return rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep) && !/^[a-zA-Z]:/.test(rel));
+}
+
+function walk(dir: string, root: string, out: Discovered[]): void {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (!SKIP_DIRS.has(e.name)) walk(p, root, out);
+    } else if (e.isFile() && isWorkflowFile(p)) {
+      out.push({ path: p, root });
+    } else if (e.isSymbolicLink() && isWorkflowFile(p)) {
+      let target: string | undefined;
+      try {
+        target = realpathSync(p);
+      } catch {
+        target = undefined;
+      }
+      let realRoot = root;
+      try { realRoot = realpathSync(root); } catch { /* keep */ }
+      if (!target) out.push({ path: p, root, skip: 'dangling symlink' });
+      else if (!inside(realRoot, target)) out.push({ path: p, root, skip: `symlink to ${target}, outside ${root}: not followed` });
+      else out.push({ path: p, root });
+    }
+  }
+}
+
+/** Expand the command-line paths into files, sorted and de-duplicated. */
+export function discover(paths: readonly string[], cwd: string): { files: Discovered[]; missing: string[] } {
+  const files: Discovered[] = [];
+  const missing: string[] = [];
+  for (const arg of paths) {
+    const abs = resolve(cwd, arg);
+    let st;
+    try {
+      st = statSync(abs);
+    } catch {
+      try {
+        lstatSync(abs);
+        files.push({ path: abs, root: dirname(abs), skip: 'dangling symlink' });
+      } catch {
+        missing.push(arg);
+      }
+      continue;
+    }
+    if (st.isDirectory()) walk(abs, abs, files);
+    else files.push({ path: abs, root: dirname(abs) });
+  }
+  const seen = new Set<string>();
+  return {
+    files: files.filter((f) => (seen.has(f.path) ? false : (seen.add(f.path), true))).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+    missing,
+  };
+}

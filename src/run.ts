@@ -1,0 +1,140 @@
+/**
+ * One run: discover files, load each repository's config, process every file
+ * (a failure in one never stops the others), write atomically when asked,
+ * and collect results for the reporters. No printing here.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { ConfigError, defaultConfig, findConfigFile, loadConfigFile, type Config } from './config.js';
+import { discover } from './discover.js';
+import { unifiedDiff } from './diff.js';
+import { writeIfUnchanged } from './write.js';
+import type { Transform } from './transform.js';
+import { processText, type FileOutcome, type ReportedFinding } from './workflow/engine.js';
+import { TRANSFORMS, TRANSFORM_IDS } from '../transforms/index.js';
+
+export interface RunOptions {
+  paths: string[];
+  cwd: string;
+  write: boolean;
+  only?: string[];
+  skip?: string[];
+  /** --config FILE: used for every file instead of discovery. */
+  configFile?: string;
+  roleArn?: string;
+  bashCheck?: boolean;
+}
+
+export interface FileResult extends Omit<FileOutcome, 'original' | 'output'> {
+  /** Path relative to cwd, with forward slashes (as in the diff headers). */
+  path: string;
+  absPath: string;
+  diff: string;
+  /** The file was written by this run. */
+  written: boolean;
+  findings: ReportedFinding[];
+}
+
+export interface RunResult {
+  files: FileResult[];
+  /** Problems with the run itself (missing paths, bad config). */
+  errors: string[];
+}
+
+export const EXIT = { OK: 0, PENDING: 1, FAILED: 2 } as const;
+
+/** Repository root of a file: nearest ancestor with .git, else the parent of .github. */
+export function repositoryRoot(file: string): string {
+  let cur = dirname(resolve(file));
+  let githubParent: string | undefined;
+  for (;;) {
+    if (existsSync(join(cur, '.git'))) return cur;
+    if (!githubParent && existsSync(join(cur, '.github'))) githubParent = cur;
+    const up = dirname(cur);
+    if (up === cur) return githubParent ?? dirname(resolve(file));
+    cur = up;
+  }
+}
+
+export function selectTransforms(config: Config, only?: string[], skip?: string[]): Transform[] {
+  return TRANSFORMS.filter((t) => {
+    const id = t.meta.id;
+    if (only?.length && !only.includes(id)) return false;
+    if (skip?.includes(id)) return false;
+    return config.transforms[id] !== false;
+  });
+}
+
+export function validateIds(ids: string[] | undefined, flag: string): string | undefined {
+  const bad = (ids ?? []).filter((id) => !TRANSFORM_IDS.includes(id));
+  return bad.length ? `${flag}: unknown transform id ${bad.join(', ')} (known: ${TRANSFORM_IDS.join(', ')})` : undefined;
+}
+
+export class ConfigCache {
+  private byRoot = new Map<string, Config>();
+  constructor(private readonly opts: Pick<RunOptions, 'configFile' | 'roleArn'>) {}
+
+  /** Config for a file; throws ConfigError naming the config file and key. */
+  forFile(file: string): Config {
+    const root = repositoryRoot(file);
+    let config = this.byRoot.get(root);
+    if (!config) {
+      const source = this.opts.configFile ?? findConfigFile(root);
+      config = source ? loadConfigFile(source, defaultConfig(), TRANSFORM_IDS) : defaultConfig();
+      if (this.opts.roleArn) config.roles.default = this.opts.roleArn;
+      this.byRoot.set(root, config);
+    }
+    return config;
+  }
+}
+
+function displayPath(cwd: string, abs: string): string {
+  const rel = relative(cwd, abs);
+  return (rel.startsWith('..') ? abs : rel).split('\\').join('/');
+}
+
+export function processFile(absPath: string, cwd: string, configs: ConfigCache, opts: RunOptions, skipReason?: string): FileResult {
+  const path = displayPath(cwd, absPath);
+  const base = { path, absPath, diff: '', written: false, findings: [] as ReportedFinding[] };
+  if (skipReason) return { ...base, status: 'skipped', reason: skipReason };
+  let config: Config;
+  try {
+    config = configs.forFile(absPath);
+  } catch (e) {
+    if (e instanceof ConfigError) return { ...base, status: 'error', reason: e.message };
+    throw e;
+  }
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(absPath);
+  } catch (e) {
+    return { ...base, status: 'error', reason: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
+  }
+  const raw = bytes.toString('utf8');
+  if (!Buffer.from(raw, 'utf8').equals(bytes)) return { ...base, status: 'skipped', reason: 'not UTF-8 text (binary or another encoding)' };
+  if (raw.includes('\u0000')) return { ...base, status: 'skipped', reason: 'binary file (NUL bytes)' };
+  const outcome = processText(raw, { config, transforms: selectTransforms(config, opts.only, opts.skip), file: path, bashCheck: opts.bashCheck });
+  const { original, output, ...rest } = outcome;
+  const result: FileResult = { ...base, ...rest, diff: outcome.status === 'changed' ? unifiedDiff(path, original, output) : '' };
+  if (opts.write && outcome.status === 'changed') {
+    const err = writeIfUnchanged(absPath, bytes, output);
+    if (err) return { ...result, status: 'error', reason: err };
+    result.written = true;
+  }
+  return result;
+}
+
+export function run(opts: RunOptions): RunResult {
+  const errors: string[] = [];
+  const { files, missing } = discover(opts.paths, opts.cwd);
+  for (const m of missing) errors.push(`${m}: no such file or directory`);
+  const configs = new ConfigCache(opts);
+  const results = files.map((f) => processFile(f.path, opts.cwd, configs, opts, f.skip));
+  return { files: results, errors };
+}
+
+export function exitCode(result: RunResult, check: boolean): number {
+  if (result.errors.length || result.files.some((f) => f.status === 'error')) return EXIT.FAILED;
+  if (check && result.files.some((f) => f.status === 'changed')) return EXIT.PENDING;
+  return EXIT.OK;
+}

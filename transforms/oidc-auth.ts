@@ -1,0 +1,301 @@
+/**
+ * 1. Long-lived keys -> OIDC (FIXES.md section 1).
+ *
+ * Finds `configure-aws-credentials` steps with access-key inputs, and
+ * AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY env entries fed from secrets.
+ * Writes `role-to-assume` (config > the workflow's own OIDC role >
+ * `${{ vars.AWS_ROLE_ARN }}`), a valid unique `role-session-name`, merges
+ * `id-token: write` + `contents: read` into the job's permissions, removes
+ * the key inputs and env entries, bumps the action to v4 or later, and lists
+ * the secrets no longer referenced.
+ *
+ * A step that has keys *and* a cross-account `role-to-assume` is left to
+ * `role-chaining`, which splits it into a base OIDC step and a chained step.
+ */
+import type { Finding, Fix, Transform, TransformContext, TransformMeta } from '../src/transform.js';
+import { EditRefused, insertItems, insertPairs, removePair, replaceNode, type YamlValue } from '../src/workflow/primitives.js';
+import type { Declared } from '../src/transform.js';
+import type { TextEdit } from '../src/workflow/edits.js';
+import type { Job, Path, Step } from '../src/workflow/model.js';
+import { getPair, isScalar, scalarString, type Pair, type YamlNode, type YAMLMap } from '../src/yaml.js';
+import {
+  baseRoleFor, CONFIGURE_ACTION, effectiveRole, hasKeyInputs, isConfigureStep, isCrossAccountRole, isShaPin, isValidSessionName,
+  KEY_ENV_VARS, KEY_INPUTS, majorVersion, regionExpressionFor, roleNote, sessionNameFor, sessionNamesIn, withValue,
+} from './shared/aws.js';
+import { oidcPermissionsFix } from './shared/permissions.js';
+import { jscodeshiftAdapter } from './shared/jscodeshift-adapter.js';
+
+export const meta: TransformMeta = {
+  id: 'oidc-auth',
+  title: 'Long-lived AWS keys -> OIDC role-to-assume',
+  severity: 'error',
+  fixesSection: '1. Long-lived keys -> OIDC (oidc-auth)',
+  description:
+    'Replaces aws-access-key-id/aws-secret-access-key inputs and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY env entries '
+    + 'with aws-actions/configure-aws-credentials@v4 assuming a role through GitHub OIDC, and grants the job '
+    + '`id-token: write` and `contents: read` without dropping scopes it already had.',
+};
+
+export const MIN_MAJOR = 4;
+
+type Data =
+  | { kind: 'step'; job: Job; step: Step }
+  | { kind: 'env'; job: Job; level: 'step' | 'job' | 'workflow'; step?: Step; map: YAMLMap; keys: string[] }
+  | { kind: 'permissions'; job: Job };
+
+const SECRET_REF = /\$\{\{\s*secrets\.([A-Za-z_][\w]*)\s*\}\}/g;
+
+function secretsIn(s: string): string[] {
+  return [...s.matchAll(SECRET_REF)].map((m) => m[1]!);
+}
+
+function keyEnvPairs(map: YAMLMap | undefined): Pair[] {
+  if (!map) return [];
+  return map.items.filter((p) => {
+    const k = scalarString(p.key);
+    return k !== undefined && (KEY_ENV_VARS as readonly string[]).includes(k) && /\$\{\{\s*secrets\./.test(scalarString(p.value) ?? '');
+  }) as Pair[];
+}
+
+/** Steps that talk to AWS (CLI, CDK, SAM, ...) and so need credentials. */
+const AWS_USE = /\b(aws|cdk|sam|serverless|sls|terraform|terragrunt|pulumi|copilot|eb|cdktf|amplify)\b/;
+function usesAws(step: Step): boolean {
+  if (step.action?.startsWith('aws-actions/') && !isConfigureStep(step)) return true;
+  return AWS_USE.test(step.script ?? '') || /aws|cdk|sam|serverless/i.test(step.action ?? '');
+}
+
+/** The key step is really a cross-account assume that role-chaining owns. */
+export function isCrossAccountKeyStep(ctx: TransformContext, job: Job, step: Step): boolean {
+  if (!hasKeyInputs(step)) return false;
+  const role = effectiveRole(ctx.wf, job, step);
+  if (!role) return false;
+  return isCrossAccountRole(role, baseRoleFor(ctx.config, ctx.wf, job).role);
+}
+
+function findInJob(ctx: TransformContext, job: Job): Finding[] {
+  const out: Finding[] = [];
+  const hasOidcStep = job.steps.some((s) => isConfigureStep(s) && !hasKeyInputs(s));
+  for (const step of job.steps) {
+    if (hasKeyInputs(step) && !isCrossAccountKeyStep(ctx, job, step)) {
+      out.push({
+        ruleId: meta.id,
+        message: `step '${step.name ?? step.uses}' authenticates with long-lived access keys; assume a role through OIDC instead`,
+        offset: step.node.range![0],
+        path: step.path,
+        fixable: true,
+        data: { kind: 'step', job, step } satisfies Data,
+      });
+    }
+    const pairs = keyEnvPairs(step.env);
+    if (pairs.length) {
+      out.push({
+        ruleId: meta.id,
+        message: `step '${step.name ?? step.uses ?? step.index}' reads ${pairs.map((p) => scalarString(p.key)).join(', ')} from secrets; use OIDC credentials instead`,
+        offset: (pairs[0]!.key as YamlNode).range![0],
+        path: [...step.path, 'env'],
+        fixable: true,
+        data: { kind: 'env', job, level: 'step', step, map: step.env!, keys: pairs.map((p) => scalarString(p.key)!) } satisfies Data,
+      });
+    }
+  }
+  const jobPairs = keyEnvPairs(job.env);
+  if (jobPairs.length) {
+    out.push({
+      ruleId: meta.id,
+      message: `job '${job.id}' sets ${jobPairs.map((p) => scalarString(p.key)).join(', ')} from secrets; use OIDC credentials instead`,
+      offset: (jobPairs[0]!.key as YamlNode).range![0],
+      path: [...job.path, 'env'],
+      fixable: true,
+      data: { kind: 'env', job, level: 'job', map: job.env!, keys: jobPairs.map((p) => scalarString(p.key)!) } satisfies Data,
+    });
+  }
+  // A job that already assumes a role through OIDC but lacks the permission.
+  if (hasOidcStep && !out.length && ctx.wf.kind === 'workflow') {
+    let plan;
+    try {
+      plan = oidcPermissionsFix(ctx.wf, ctx.text, job);
+    } catch {
+      plan = undefined;
+    }
+    if (plan) {
+      out.push({
+        ruleId: meta.id,
+        message: `job '${job.id}' assumes a role through OIDC but its permissions lack id-token: write / contents: read`,
+        offset: job.node.range![0],
+        path: [...job.path, 'permissions'],
+        fixable: true,
+        data: { kind: 'permissions', job } satisfies Data,
+      });
+    }
+  }
+  return out;
+}
+
+function find(ctx: TransformContext): Finding[] {
+  const out = ctx.wf.jobs.flatMap((job) => findInJob(ctx, job));
+  const wfPairs = keyEnvPairs(ctx.wf.env);
+  if (wfPairs.length) {
+    const jobs = ctx.wf.jobs.filter((j) => j.steps.some(usesAws));
+    out.push({
+      ruleId: meta.id,
+      message: `workflow env sets ${wfPairs.map((p) => scalarString(p.key)).join(', ')} from secrets; use OIDC credentials in the jobs that call AWS`,
+      offset: (wfPairs[0]!.key as YamlNode).range![0],
+      path: ['env'],
+      fixable: true,
+      data: { kind: 'env', job: jobs[0]!, level: 'workflow', map: ctx.wf.env!, keys: wfPairs.map((p) => scalarString(p.key)!) } satisfies Data,
+    });
+  }
+  if (out.length) {
+    const gone = unreferencedSecrets(ctx);
+    if (gone.length) {
+      out[0]!.notes = [...(out[0]!.notes ?? []), `after this fix no step references secrets ${gone.join(', ')}: delete them from the repository settings`];
+    }
+  }
+  return out;
+}
+
+/** Secrets referenced only by key inputs/env entries that the fix removes. */
+export function unreferencedSecrets(ctx: TransformContext): string[] {
+  const removed = new Set<string>();
+  const spans: [number, number][] = [];
+  const note = (pair: Pair | undefined) => {
+    if (!pair) return;
+    const v = pair.value as YamlNode | null;
+    for (const s of secretsIn(scalarString(v) ?? '')) removed.add(s);
+    spans.push([(pair.key as YamlNode).range![0], v?.range?.[1] ?? (pair.key as YamlNode).range![1]]);
+  };
+  for (const job of ctx.wf.jobs) {
+    for (const step of job.steps) {
+      if (hasKeyInputs(step)) for (const k of KEY_INPUTS) note(getPair(step.with, k) as Pair | undefined);
+      keyEnvPairs(step.env).forEach(note);
+    }
+    keyEnvPairs(job.env).forEach(note);
+  }
+  keyEnvPairs(ctx.wf.env).forEach(note);
+  let rest = ctx.text;
+  for (const [a, b] of spans.sort((x, y) => y[0] - x[0])) rest = rest.slice(0, a) + rest.slice(b);
+  const still = new Set(secretsIn(rest));
+  return [...removed].filter((s) => !still.has(s)).sort();
+}
+
+function refreshVersion(step: Step, notes: string[]): TextEdit[] {
+  const usesNode = getPair(step.node, 'uses')?.value as YamlNode | undefined;
+  if (!usesNode || !isScalar(usesNode)) return [];
+  const major = majorVersion(step.ref);
+  if (isShaPin(step.ref)) {
+    notes.push(`${CONFIGURE_ACTION} is pinned to a SHA: keep the pin but make sure it is v${MIN_MAJOR} or later (v${MIN_MAJOR} runs on node20; role chaining needs >= v2.1.0)`);
+    return [];
+  }
+  if (major !== undefined && major < MIN_MAJOR) {
+    const uses = `${step.uses!.slice(0, step.uses!.lastIndexOf('@'))}@v${MIN_MAJOR}`;
+    return [replaceNode(usesNode, usesNode.type === 'PLAIN' ? uses : JSON.stringify(uses))];
+  }
+  if (major === undefined) notes.push(`${CONFIGURE_ACTION}@${step.ref ?? '(no ref)'} is not a version tag: pin it to v${MIN_MAJOR} or later`);
+  return [];
+}
+
+function permissionsPart(ctx: TransformContext, job: Job, notes: string[]): { edits: TextEdit[]; declares: Declared[] } {
+  if (ctx.wf.kind === 'composite') {
+    notes.push('composite action: the calling workflow job must grant permissions id-token: write and contents: read');
+    return { edits: [], declares: [] };
+  }
+  const plan = oidcPermissionsFix(ctx.wf, ctx.text, job);
+  if (!plan) return { edits: [], declares: [] };
+  notes.push(...plan.notes);
+  return { edits: plan.fix.edits, declares: plan.fix.declares };
+}
+
+function fixStep(ctx: TransformContext, job: Job, step: Step, notes: string[]): Fix {
+  const unit = ctx.wf.indentUnit;
+  const withMap = step.with!;
+  const edits: TextEdit[] = [];
+  for (const k of KEY_INPUTS) edits.push(...removePair(ctx.text, withMap, k));
+  const add: Record<string, YamlValue> = {};
+  if (!withValue(step, 'role-to-assume')) {
+    const choice = baseRoleFor(ctx.config, ctx.wf, job);
+    add['role-to-assume'] = choice.role;
+    notes.push(roleNote(choice));
+  }
+  const session = withValue(step, 'role-session-name');
+  if (!session) add['role-session-name'] = sessionNameFor(job.id, sessionNamesIn(ctx.wf));
+  else if (!/\$\{\{/.test(session) && !isValidSessionName(session)) {
+    edits.push(replaceNode(getPair(withMap, 'role-session-name')!.value as YamlNode, sessionNameFor(job.id, sessionNamesIn(ctx.wf))));
+  }
+  const remaining = withMap.items.filter((p) => !(KEY_INPUTS as readonly string[]).includes(scalarString(p.key) ?? ''));
+  if (Object.keys(add).length) {
+    if (remaining.length === 0) throw new EditRefused('the step has only key inputs; cannot place role-to-assume');
+    // After the last kept input, so the new lines never land inside a removed range.
+    edits.push(...insertPairs(ctx.text, withMap, add, unit, { after: scalarString(remaining[remaining.length - 1]!.key) }));
+  }
+  edits.push(...refreshVersion(step, notes));
+  const perms = permissionsPart(ctx, job, notes);
+  return { edits: [...edits, ...perms.edits], declares: [{ path: step.path }, ...perms.declares] };
+}
+
+/** Remove key env entries (the whole `env:` when nothing else is left). */
+function removeEnvKeys(ctx: TransformContext, owner: YAMLMap, map: YAMLMap, keys: string[]): TextEdit[] {
+  if (map.items.length === keys.length) return removePair(ctx.text, owner, 'env');
+  return keys.flatMap((k) => removePair(ctx.text, map, k));
+}
+
+function newConfigureStep(ctx: TransformContext, job: Job, before: Step | undefined, notes: string[]): Record<string, YamlValue> {
+  const choice = baseRoleFor(ctx.config, ctx.wf, job);
+  notes.push(roleNote(choice));
+  return {
+    name: 'Configure AWS credentials (OIDC)',
+    uses: `${CONFIGURE_ACTION}@v${MIN_MAJOR}`,
+    with: {
+      'role-to-assume': choice.role,
+      'role-session-name': sessionNameFor(job.id, sessionNamesIn(ctx.wf)),
+      'aws-region': regionExpressionFor(ctx.wf, job, before),
+    },
+  };
+}
+
+/** Insert a configure step before `target` unless the job already has one before it. */
+function ensureConfigureStep(ctx: TransformContext, job: Job, target: Step | undefined, notes: string[]): { edits: TextEdit[]; declares: Declared[] } {
+  const targetIndex = target?.index ?? job.steps.findIndex(usesAws);
+  const index = targetIndex < 0 ? 0 : targetIndex;
+  if (job.steps.slice(0, index).some((s) => isConfigureStep(s))) return { edits: [], declares: [] };
+  if (!job.stepsNode) throw new EditRefused(`job '${job.id}' has no steps list`);
+  const stepsPath: Path = [...job.path, job.path[0] === 'runs' ? 'steps' : 'steps'];
+  return {
+    edits: insertItems(ctx.text, job.stepsNode, index, [newConfigureStep(ctx, job, job.steps[index], notes)], ctx.wf.indentUnit),
+    declares: [{ path: stepsPath, insertOnly: true }],
+  };
+}
+
+function fixEnv(ctx: TransformContext, data: Extract<Data, { kind: 'env' }>, notes: string[]): Fix {
+  const edits: TextEdit[] = [];
+  const declares: Declared[] = [];
+  const add = (p: { edits: TextEdit[]; declares: Declared[] }) => { edits.push(...p.edits); declares.push(...p.declares); };
+  if (data.level === 'step') {
+    add({ edits: removeEnvKeys(ctx, data.step!.node, data.map, data.keys), declares: [{ path: [...data.step!.path, 'env'] }] });
+    add(ensureConfigureStep(ctx, data.job, data.step, notes));
+    add(permissionsPart(ctx, data.job, notes));
+  } else if (data.level === 'job') {
+    add({ edits: removeEnvKeys(ctx, data.job.node, data.map, data.keys), declares: [{ path: [...data.job.path, 'env'] }] });
+    add(ensureConfigureStep(ctx, data.job, undefined, notes));
+    add(permissionsPart(ctx, data.job, notes));
+  } else {
+    const jobs = ctx.wf.jobs.filter((j) => j.steps.some(usesAws));
+    if (!jobs.length) throw new EditRefused('no job visibly calls AWS; cannot tell which jobs need a credential step');
+    add({ edits: removeEnvKeys(ctx, ctx.wf.root, data.map, data.keys), declares: [{ path: ['env'] }] });
+    for (const job of jobs) {
+      add(ensureConfigureStep(ctx, job, undefined, notes));
+      add(permissionsPart(ctx, job, notes));
+    }
+  }
+  return { edits, declares };
+}
+
+function fix(ctx: TransformContext, finding: Finding): Fix | undefined {
+  const data = finding.data as Data;
+  const notes = finding.notes ?? (finding.notes = []);
+  if (data.kind === 'step') return fixStep(ctx, data.job, data.step, notes);
+  if (data.kind === 'permissions') return permissionsPart(ctx, data.job, notes);
+  return fixEnv(ctx, data, notes);
+}
+
+export const transform: Transform = { meta, find, fix };
+export default jscodeshiftAdapter(transform);
