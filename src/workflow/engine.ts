@@ -89,8 +89,9 @@ interface Candidate {
   fix: Fix;
 }
 
+/** Findings are the same across passes when rule and message are (paths shift as steps are inserted). */
 function findingKey(f: Finding): string {
-  return `${f.ruleId} ${formatPath(f.path)} ${f.message}`;
+  return `${f.ruleId}\u0000${f.message}`;
 }
 
 /** Check one combined application; returns the reason it is rejected, if it is. */
@@ -147,7 +148,10 @@ export function processText(raw: string, opts: ProcessOptions): FileOutcome {
 
   let text = src.text;
   let current: Parsed = first;
+  /** Keys of the findings still present when no further fix could be applied. */
+  let remaining = new Set<string>();
   for (let pass = 0; pass < MAX_PASSES; pass++) {
+    remaining = new Set<string>();
     const ctx: TransformContext = { wf: current.wf, text, config: opts.config, file: opts.file };
     const taken: TextEdit[] = [];
     const chosen: Candidate[] = [];
@@ -160,7 +164,8 @@ export function processText(raw: string, opts: ProcessOptions): FileOutcome {
       }
       for (const finding of findings) {
         const r = report(finding, text);
-        if (!finding.fixable || generator || r.fixed || r.skippedBecause) continue;
+        remaining.add(findingKey(finding));
+        if (!finding.fixable || generator || r.skippedBecause) continue;
         let fix: Fix | undefined;
         try {
           fix = transform.fix(ctx, finding);
@@ -196,7 +201,6 @@ export function processText(raw: string, opts: ProcessOptions): FileOutcome {
         next = applyEdits(text, accepted[0]!.fix.edits);
       }
     }
-    for (const c of accepted) report(c.finding, text).fixed = true;
     const parsed = parseWorkflow(next);
     if (!('doc' in parsed)) break; // cannot happen: verified above
     text = next;
@@ -206,6 +210,10 @@ export function processText(raw: string, opts: ProcessOptions): FileOutcome {
     }
   }
 
+  for (const [key, r] of reported) {
+    r.fixed = r.fixable && !generator && !remaining.has(key);
+    if (r.fixed) delete r.skippedBecause;
+  }
   const findings = [...reported.values()];
   if (generator) {
     for (const f of findings) {

@@ -12,8 +12,8 @@ export interface Change {
   insertOnly?: boolean;
 }
 
-/** Indices of `before` items kept unchanged in `after` (longest common subsequence). */
-function keptIndices(before: unknown[], after: unknown[]): Set<number> {
+/** Pairs (before index, after index) of items kept unchanged: longest common subsequence. */
+function keptPairs(before: unknown[], after: unknown[]): [number, number][] {
   const n = before.length;
   const m = after.length;
   const dp: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
@@ -22,15 +22,51 @@ function keptIndices(before: unknown[], after: unknown[]): Set<number> {
       dp[i]![j] = isDeepStrictEqual(before[i], after[j]) ? dp[i + 1]![j + 1]! + 1 : Math.max(dp[i + 1]![j]!, dp[i]![j + 1]!);
     }
   }
-  const kept = new Set<number>();
+  const kept: [number, number][] = [];
   let i = 0;
   let j = 0;
   while (i < n && j < m) {
-    if (isDeepStrictEqual(before[i], after[j])) { kept.add(i); i++; j++; }
+    if (isDeepStrictEqual(before[i], after[j])) { kept.push([i, j]); i++; j++; }
     else if (dp[i + 1]![j]! >= dp[i]![j + 1]!) i++;
     else j++;
   }
   return kept;
+}
+
+/**
+ * Changes between sequences of different lengths: between kept items, each
+ * changed `before` item is paired, in order, with the most similar `after`
+ * item of the same gap (and compared inside); surplus `after` items are
+ * insertions, surplus `before` items removals.
+ */
+function sequenceChanges(before: unknown[], after: unknown[], path: Path): Change[] {
+  const out: Change[] = [];
+  let inserted = false;
+  const gaps = [...keptPairs(before, after), [before.length, after.length] as [number, number]];
+  let bi = 0;
+  let ai = 0;
+  for (const [bk, ak] of gaps) {
+    const bs = before.slice(bi, bk).map((v, k) => ({ v, i: bi + k }));
+    let as = after.slice(ai, ak);
+    for (const b of bs) {
+      if (!as.length) { out.push({ path: [...path, b.i] }); continue; }
+      // The most similar remaining candidate, among those that keep the order.
+      let best = 0;
+      let bestCost = Infinity;
+      as.forEach((a, k) => {
+        const cost = structuralChanges(b.v, a).length + (typeof a === typeof b.v ? 0 : 100);
+        if (cost < bestCost) { best = k; bestCost = cost; }
+      });
+      if (best > 0) inserted = true;
+      out.push(...structuralChanges(b.v, as[best], [...path, b.i]));
+      as = as.slice(best + 1);
+    }
+    if (as.length) inserted = true;
+    bi = bk + 1;
+    ai = ak + 1;
+  }
+  if (inserted) out.push({ path, insertOnly: true });
+  return out;
 }
 
 /** Structural differences between two plain YAML values. */
@@ -38,14 +74,7 @@ export function structuralChanges(before: unknown, after: unknown, path: Path = 
   if (isDeepStrictEqual(before, after)) return [];
   if (Array.isArray(before) && Array.isArray(after)) {
     if (before.length === after.length) return before.flatMap((b, i) => structuralChanges(b, after[i], [...path, i]));
-    // Different lengths: items not kept are changes of their own; surplus
-    // items in `after` are insertions into the sequence.
-    const kept = keptIndices(before, after);
-    const out: Change[] = [];
-    before.forEach((_, i) => { if (!kept.has(i)) out.push({ path: [...path, i] }); });
-    const inserted = after.length - kept.size - (before.length - kept.size);
-    if (inserted > 0) out.push({ path, insertOnly: true });
-    return out;
+    return sequenceChanges(before, after, path);
   }
   const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Map);
   if (isObj(before) && isObj(after)) {

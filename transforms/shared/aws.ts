@@ -133,12 +133,22 @@ export function sessionNamesIn(wf: Workflow): Set<string> {
   return out;
 }
 
-/** `aws-region` to use for a new configure step. */
+const REGION_VARS = ['AWS_REGION', 'AWS_DEFAULT_REGION', 'REGION'];
+
+/**
+ * `aws-region` for a new configure step placed before `step`. Job and
+ * workflow env are visible to it as `${{ env.X }}`; another step's env is
+ * not, so a region found there is copied as its value.
+ */
 export function regionExpressionFor(wf: Workflow, job: Job, step?: Step): string {
-  for (const name of ['AWS_REGION', 'AWS_DEFAULT_REGION', 'REGION']) {
-    for (const env of [step?.env, job.env, wf.env]) {
+  for (const name of REGION_VARS) {
+    for (const env of [job.env, wf.env]) {
       if (env && getPair(env, name)) return `\${{ env.${name} }}`;
     }
+  }
+  for (const name of REGION_VARS) {
+    const v = scalarString(getNode(step?.env, name));
+    if (v) return v;
   }
   return '${{ vars.AWS_REGION }}';
 }
