@@ -89,9 +89,12 @@ interface Candidate {
   fix: Fix;
 }
 
-/** Findings are the same across passes when rule and message are (paths shift as steps are inserted). */
+/**
+ * Findings are the same across passes when rule, job and message are (step
+ * indices shift as steps are inserted, job paths do not).
+ */
 function findingKey(f: Finding): string {
-  return `${f.ruleId}\u0000${f.message}`;
+  return `${f.ruleId}\u0000${formatPath(f.path.slice(0, 2))}\u0000${f.message}`;
 }
 
 /** Check one combined application; returns the reason it is rejected, if it is. */
