@@ -178,7 +178,7 @@ export function unreferencedSecrets(ctx: TransformContext): string[] {
   return [...removed].filter((s) => !still.has(s)).sort();
 }
 
-function refreshVersion(step: Step, notes: string[]): TextEdit[] {
+export function refreshVersion(step: Step, notes: string[]): TextEdit[] {
   const usesNode = getPair(step.node, 'uses')?.value as YamlNode | undefined;
   if (!usesNode || !isScalar(usesNode)) return [];
   const major = majorVersion(step.ref);
