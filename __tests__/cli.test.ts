@@ -158,3 +158,31 @@ describe('jscodeshift compatibility', () => {
     expect(readFileSync(join(a, WF), 'utf8')).toBe(readFileSync(join(b, WF), 'utf8'));
   });
 });
+
+describe('reusable workflows', () => {
+  test('a job calling a local reusable workflow that assumes a role gets id-token: write in the caller', () => {
+    const called = lines(
+      'on: workflow_call',
+      'permissions:',
+      '  id-token: write',
+      '  contents: read',
+      'jobs:',
+      '  deploy:',
+      '    runs-on: ubuntu-latest',
+      '    steps:',
+      '      - uses: aws-actions/configure-aws-credentials@v4',
+      '        with:',
+      '          role-to-assume: arn:aws:iam::111111111111:role/deploy',
+      '          aws-region: us-east-1',
+    );
+    const caller = lines('on: push', 'jobs:', '  call:', '    uses: ./.github/workflows/called.yml', '    secrets: inherit');
+    const dir = repo({ '.github/workflows/called.yml': called, '.github/workflows/caller.yml': caller });
+    const r = runCli(['--write', '--only', 'oidc-auth'], dir);
+    expect(r.status).toBe(0);
+    expect(readFileSync(join(dir, '.github/workflows/caller.yml'), 'utf8')).toBe(lines(
+      'on: push', 'jobs:', '  call:', '    uses: ./.github/workflows/called.yml',
+      '    permissions:', '      id-token: write', '      contents: read', '    secrets: inherit',
+    ));
+    expect(readFileSync(join(dir, '.github/workflows/called.yml'), 'utf8')).toBe(called);
+  });
+});

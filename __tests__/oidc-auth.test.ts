@@ -54,3 +54,97 @@ describe('oidc-auth', () => {
     expect(fixed(once.output, ID)).toBe(once.output);
   });
 });
+
+describe('oidc-auth: permissions', () => {
+  const job = (perms: string[]) => lines(
+    'on: push',
+    ...perms,
+    'jobs:',
+    '  deploy:',
+    '    runs-on: ubuntu-latest',
+    '    steps:',
+    '      - uses: aws-actions/configure-aws-credentials@v4',
+    '        with:',
+    '          role-to-assume: arn:aws:iam::111111111111:role/deploy',
+    '          aws-region: us-east-1',
+  );
+
+  test('a job-level block without the scopes is merged into, keeping its scopes', () => {
+    const input = job([]).replace('    runs-on: ubuntu-latest\n', '    runs-on: ubuntu-latest\n    permissions:\n      pull-requests: write # comments\n');
+    expect(fixed(input, ID)).toBe(input.replace('      pull-requests: write # comments\n', '      pull-requests: write # comments\n      id-token: write\n      contents: read\n'));
+  });
+
+  test('a workflow-level block is copied into the new job block', () => {
+    const out = fixed(job(['permissions:', '  packages: write', '  contents: write']), ID);
+    expect(out).toContain(lines('    permissions:', '      packages: write', '      contents: write', '      id-token: write'));
+  });
+
+  test('read-all is expanded; write-all needs nothing', () => {
+    expect(fixed(job(['permissions: write-all']), ID)).toBe(job(['permissions: write-all']));
+    const out = fixed(job(['permissions: read-all']), ID);
+    expect(out).toContain('      statuses: read\n      id-token: write\n');
+  });
+
+  test('id-token: read becomes write', () => {
+    const input = job([]).replace('    runs-on: ubuntu-latest\n', '    runs-on: ubuntu-latest\n    permissions:\n      id-token: read\n      contents: read\n');
+    expect(fixed(input, ID)).toBe(input.replace('id-token: read', 'id-token: write'));
+  });
+
+  test('scopes that known actions need are kept in a new block', () => {
+    const input = job([]) + lines('      - uses: peter-evans/create-pull-request@v6');
+    expect(fixed(input, ID)).toContain(lines('    permissions:', '      contents: write', '      pull-requests: write', '      id-token: write'));
+  });
+});
+
+describe('oidc-auth: env keys', () => {
+  test('step env keys become a configure step before the step; region value copied', () => {
+    const input = lines(
+      'on: push',
+      'jobs:',
+      '  deploy:',
+      '    runs-on: ubuntu-latest',
+      '    steps:',
+      '      - run: npx cdk deploy',
+      '        env:',
+      '          AWS_ACCESS_KEY_ID: ${{ secrets.AWS_ACCESS_KEY_ID }}',
+      '          AWS_SECRET_ACCESS_KEY: ${{ secrets.AWS_SECRET_ACCESS_KEY }}',
+      '          AWS_DEFAULT_REGION: eu-west-1',
+    );
+    expect(fixed(input, ID)).toBe(lines(
+      'on: push',
+      'jobs:',
+      '  deploy:',
+      '    runs-on: ubuntu-latest',
+      '    permissions:',
+      '      id-token: write',
+      '      contents: read',
+      '    steps:',
+      '      - name: Configure AWS credentials (OIDC)',
+      '        uses: aws-actions/configure-aws-credentials@v4',
+      '        with:',
+      '          role-to-assume: ${{ vars.AWS_ROLE_ARN }}',
+      '          role-session-name: GitHubActions-deploy',
+      '          aws-region: eu-west-1',
+      '      - run: npx cdk deploy',
+      '        env:',
+      '          AWS_DEFAULT_REGION: eu-west-1',
+    ));
+  });
+
+  test('a cross-account key step is left to role-chaining', () => {
+    const input = lines(
+      'on: push',
+      'jobs:',
+      '  prod:',
+      '    runs-on: ubuntu-latest',
+      '    steps:',
+      '      - uses: aws-actions/configure-aws-credentials@v4',
+      '        with:',
+      '          aws-access-key-id: ${{ secrets.K }}',
+      '          aws-secret-access-key: ${{ secrets.S }}',
+      '          role-to-assume: arn:aws:iam::${{ secrets.PROD_ACCOUNT_ID }}:role/deploy',
+      '          aws-region: us-east-1',
+    );
+    expect(fixText(input, ID).findings).toEqual([]);
+  });
+});

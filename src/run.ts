@@ -9,6 +9,7 @@ import { ConfigError, defaultConfig, findConfigFile, loadConfigFile, type Config
 import { discover } from './discover.js';
 import { unifiedDiff } from './diff.js';
 import { writeIfUnchanged } from './write.js';
+import { repositoryRoot } from './repo.js';
 import type { Transform } from './transform.js';
 import { processText, type FileOutcome, type ReportedFinding } from './workflow/engine.js';
 import { TRANSFORMS, TRANSFORM_IDS } from '../transforms/index.js';
@@ -43,18 +44,7 @@ export interface RunResult {
 
 export const EXIT = { OK: 0, PENDING: 1, FAILED: 2 } as const;
 
-/** Repository root of a file: nearest ancestor with .git, else the parent of .github. */
-export function repositoryRoot(file: string): string {
-  let cur = dirname(resolve(file));
-  let githubParent: string | undefined;
-  for (;;) {
-    if (existsSync(join(cur, '.git'))) return cur;
-    if (!githubParent && existsSync(join(cur, '.github'))) githubParent = cur;
-    const up = dirname(cur);
-    if (up === cur) return githubParent ?? dirname(resolve(file));
-    cur = up;
-  }
-}
+export { repositoryRoot };
 
 export function selectTransforms(config: Config, only?: string[], skip?: string[]): Transform[] {
   return TRANSFORMS.filter((t) => {

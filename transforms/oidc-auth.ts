@@ -12,6 +12,9 @@
  * A step that has keys *and* a cross-account `role-to-assume` is left to
  * `role-chaining`, which splits it into a base OIDC step and a chained step.
  */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { repositoryRoot } from '../src/repo.js';
 import type { Finding, Fix, Transform, TransformContext, TransformMeta } from '../src/transform.js';
 import { EditRefused, insertItems, insertPairs, removePair, replaceNode, type YamlValue } from '../src/workflow/primitives.js';
 import type { Declared } from '../src/transform.js';
@@ -72,8 +75,41 @@ export function isCrossAccountKeyStep(ctx: TransformContext, job: Job, step: Ste
   return isCrossAccountRole(role, baseRoleFor(ctx.config, ctx.wf, job).role);
 }
 
+/** A local reusable workflow that assumes an AWS role (its caller must grant id-token: write). */
+function calledWorkflowUsesAws(ctx: TransformContext, job: Job): boolean {
+  const ref = job.usesWorkflow;
+  if (!ref?.startsWith('./')) return false;
+  try {
+    const called = readFileSync(resolve(repositoryRoot(resolve(ctx.file)), ref.replace(/@.*$/, '')), 'utf8');
+    return called.includes(CONFIGURE_ACTION);
+  } catch {
+    return false;
+  }
+}
+
+function permissionsFinding(ctx: TransformContext, job: Job, message: string): Finding[] {
+  let plan;
+  try {
+    plan = oidcPermissionsFix(ctx.wf, ctx.text, job);
+  } catch {
+    plan = undefined;
+  }
+  if (!plan) return [];
+  return [{
+    ruleId: meta.id,
+    message,
+    offset: job.node.range![0],
+    path: [...job.path, 'permissions'],
+    fixable: true,
+    data: { kind: 'permissions', job } satisfies Data,
+  }];
+}
+
 function findInJob(ctx: TransformContext, job: Job): Finding[] {
   const out: Finding[] = [];
+  if (ctx.wf.kind === 'workflow' && calledWorkflowUsesAws(ctx, job)) {
+    return permissionsFinding(ctx, job, `job '${job.id}' calls ${job.usesWorkflow}, which assumes an AWS role: the caller must grant id-token: write`);
+  }
   const hasOidcStep = job.steps.some((s) => isConfigureStep(s) && !hasKeyInputs(s));
   for (const step of job.steps) {
     if (hasKeyInputs(step) && !isCrossAccountKeyStep(ctx, job, step)) {
@@ -111,22 +147,7 @@ function findInJob(ctx: TransformContext, job: Job): Finding[] {
   }
   // A job that already assumes a role through OIDC but lacks the permission.
   if (hasOidcStep && !out.length && ctx.wf.kind === 'workflow') {
-    let plan;
-    try {
-      plan = oidcPermissionsFix(ctx.wf, ctx.text, job);
-    } catch {
-      plan = undefined;
-    }
-    if (plan) {
-      out.push({
-        ruleId: meta.id,
-        message: `job '${job.id}' assumes a role through OIDC but its permissions lack id-token: write / contents: read`,
-        offset: job.node.range![0],
-        path: [...job.path, 'permissions'],
-        fixable: true,
-        data: { kind: 'permissions', job } satisfies Data,
-      });
-    }
+    out.push(...permissionsFinding(ctx, job, `job '${job.id}' assumes a role through OIDC but its permissions lack id-token: write / contents: read`));
   }
   return out;
 }

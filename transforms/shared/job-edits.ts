@@ -4,7 +4,7 @@ import type { TextEdit } from '../../src/workflow/edits.js';
 import type { Job, Workflow } from '../../src/workflow/model.js';
 import { keyString } from '../../src/yaml.js';
 
-const HEADER_KEYS = ['name', 'runs-on', 'needs', 'if', 'environment', 'concurrency', 'timeout-minutes', 'outputs', 'strategy', 'permissions'];
+const HEADER_KEYS = ['name', 'uses', 'runs-on', 'needs', 'if', 'environment', 'concurrency', 'timeout-minutes', 'outputs', 'strategy', 'permissions'];
 
 export function insertJobPairs(text: string, wf: Workflow, job: Job, pairs: { [key: string]: YamlValue }): TextEdit[] {
   let after: string | undefined;

@@ -119,6 +119,7 @@ export function oidcPermissionsFix(wf: Workflow, text: string, job: Job): Permis
   const wfPerm = wf.permissions ? plainPermissions(wf.permissions.value) : {};
   if (wfPerm === 'write-all') return undefined;
   if (wfPerm === undefined) throw new EditRefused('workflow permissions are an expression; cannot derive the job block');
+  if (wfPerm !== 'read-all' && wf.permissions && wfPerm['id-token'] === 'write' && wfPerm.contents) return undefined;
   const block: Record<string, string> = wfPerm === 'read-all' ? allRead() : { ...wfPerm };
   const { scopes, opaqueTokenUse } = scopesNeededBySteps(job);
   if (!wf.permissions) for (const [s, l] of Object.entries(scopes)) grant(block, s, l);
