@@ -4,9 +4,15 @@ import { readFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { TRANSFORMS } from '../transforms/index.js';
+import { defaultJobs, MIN_FILES_PER_WORKER } from './bulk/pool.js';
+import { progressBar } from './bulk/progress.js';
+import { readReposFile } from './bulk/repos.js';
+import { runBulk } from './bulk/run-bulk.js';
+import { repositoryTable } from './bulk/table.js';
 import { jsonReport } from './report/json.js';
+import { sarifReport } from './report/sarif.js';
 import { COLOR, colorDiff, findingLines, PLAIN, summaryLines } from './report/text.js';
-import { EXIT, exitCode, run, validateIds } from './run.js';
+import { EXIT, exitCode, validateIds } from './run.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -21,18 +27,33 @@ async function main(argv: string[]): Promise<number> {
     .option('check', { type: 'boolean', describe: 'apply nothing; exit 1 if any fix is pending' })
     .option('only', { type: 'string', describe: 'comma-separated transform ids to run' })
     .option('skip', { type: 'string', describe: 'comma-separated transform ids not to run' })
-    .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'output format' })
+    .option('format', { choices: ['text', 'json', 'sarif'] as const, default: 'text' as const, describe: 'output format (json: versioned report; sarif: SARIF 2.1.0 for code scanning)' })
+    .option('repos-from', { type: 'string', describe: 'read more paths (repositories) from FILE, one per line; # comments and blank lines ignored; - = stdin' })
+    .option('jobs', { alias: 'j', type: 'number', describe: `worker threads (default: number of CPUs; 1 = in-process; runs under ${2 * MIN_FILES_PER_WORKER} files stay in-process)` })
+    .option('patch-dir', { type: 'string', describe: 'write one <repo-name>.patch per changed repository into DIR (paths relative to the repository, for git -C repo apply)' })
+    .option('git-branch', { type: 'string', describe: 'in each changed git repository: create branch NAME, write and stage the changed files (never pushes)' })
+    .option('git-commit', { type: 'boolean', describe: 'with --git-branch: also commit exactly the changed files, with a message listing the fixes' })
     .option('config', { type: 'string', describe: 'config file (default: wf-fix.config.{json,yaml,yml} from each repository root upward)' })
     .option('role-arn', { type: 'string', describe: 'role to assume through OIDC (overrides roles.default)' })
     .option('color', { type: 'boolean', describe: 'colour output (default: only on a TTY)' })
     .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'explain per file what was found, fixed and skipped' })
     .option('list-transforms', { type: 'boolean', default: false, describe: 'list transform ids and exit' })
     .conflicts('write', 'check')
+    .conflicts('git-branch', 'check')
+    .check((a) => {
+      if (a['git-commit'] && !a['git-branch']) throw new UsageError('--git-commit needs --git-branch NAME');
+      if (a.jobs !== undefined && (!Number.isInteger(a.jobs) || a.jobs < 1)) throw new UsageError('--jobs must be a whole number >= 1');
+      if (a['git-branch'] !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._\/-]*$/.test(a['git-branch'])) throw new UsageError(`--git-branch: invalid branch name ${a['git-branch']}`);
+      return true;
+    })
     .example('$0', 'print the fixes for every workflow under . as a patch')
     .example('$0 > fix.patch && git apply fix.patch', 'same as --write, via git')
     .example('$0 --write --role-arn arn:aws:iam::123456789012:role/deploy', 'apply, with an explicit OIDC role')
     .example('$0 --check --only oidc-auth .github/workflows', 'CI gate: exit 1 if long-lived keys remain')
     .example('$0 --format json repos/*', 'machine-readable findings and diffs for many repositories')
+    .example('$0 --repos-from repos.txt --patch-dir patches', 'one patch per repository, for review')
+    .example('$0 --git-branch wf-fix/oidc --git-commit checkouts/*', 'a local branch with one commit per changed repository')
+    .example('$0 --check --format sarif > wf-fix.sarif', 'findings for github/codeql-action/upload-sarif')
     .epilogue(
       'Exit codes: 0 ok (whether or not anything changed), 1 --check found pending fixes, 2 some file could not be processed '
       + '(the other files are still processed) or the arguments/config are invalid.\n\nTransforms: '
@@ -67,27 +88,50 @@ async function main(argv: string[]): Promise<number> {
       return EXIT.FAILED;
     }
   }
-  const paths = (args._.length ? args._ : ['.']).map(String);
-  const result = run({
+  let paths = args._.map(String);
+  if (args['repos-from'] !== undefined) {
+    try {
+      paths = [...paths, ...readReposFile(args['repos-from'])];
+    } catch (e) {
+      process.stderr.write(`wf-fix: --repos-from ${args['repos-from']}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+      return EXIT.FAILED;
+    }
+  } else if (!paths.length) {
+    paths = ['.'];
+  }
+  const cwd = process.cwd();
+  const bar = progressBar();
+  const result = await runBulk({
     paths,
-    cwd: process.cwd(),
-    write: args.write === true,
+    cwd,
+    write: args.write === true || args['git-branch'] !== undefined,
     only,
     skip,
     configFile: args.config,
     roleArn: args['role-arn'],
-  });
-  const mode = args.write ? 'write' : args.check ? 'check' : 'dry-run';
+    jobs: args.jobs ?? defaultJobs(),
+    patchDir: args['patch-dir'],
+    gitBranch: args['git-branch'],
+    gitCommit: args['git-commit'],
+    toolVersion: pkg.version,
+    transforms: TRANSFORMS,
+  }, bar?.update).finally(() => bar?.stop());
+  const mode = args.write || args['git-branch'] !== undefined ? 'write' : args.check ? 'check' : 'dry-run';
   const errColor = (args.color ?? process.stderr.isTTY) ? COLOR : PLAIN;
   const outColor = (args.color ?? process.stdout.isTTY) ? COLOR : PLAIN;
   if (args.format === 'json') {
-    process.stdout.write(jsonReport(result, pkg.version));
+    process.stdout.write(jsonReport({ ...result, cwd }, pkg.version));
+  } else if (args.format === 'sarif') {
+    process.stdout.write(sarifReport(result, { toolVersion: pkg.version, transforms: TRANSFORMS, cwd }));
   } else if (mode === 'dry-run') {
     for (const f of result.files) if (f.diff) process.stdout.write(colorDiff(f.diff, outColor));
   }
   if (args.format === 'text') {
     for (const f of result.files) for (const l of findingLines(f, errColor, args.verbose)) process.stderr.write(l + '\n');
     for (const l of summaryLines(result, mode, errColor)) process.stderr.write(l + '\n');
+    if (result.repositories.length > 1 || args['patch-dir'] !== undefined || args['git-branch'] !== undefined) {
+      for (const l of repositoryTable(result, cwd)) process.stderr.write(l + '\n');
+    }
   } else {
     for (const e of result.errors) process.stderr.write(`wf-fix: ${e}\n`);
   }

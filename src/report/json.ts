@@ -1,17 +1,55 @@
-/** `--format json`: a stable, versioned document (schema in README). */
+/**
+ * `--format json`: a stable, versioned document. Field names never change
+ * within a version; new fields may be added (version 1 added `repository`
+ * per file and the `repositories` array without a bump). Schema in README.
+ */
+import { relative } from 'node:path';
+import type { GitOutcome } from '../bulk/git-branch.js';
+import type { PatchWritten } from '../bulk/patch-dir.js';
+import { groupByRepository, type Repository } from '../bulk/repos.js';
 import type { RunResult } from '../run.js';
 import { summarize } from './text.js';
 
 export const JSON_REPORT_VERSION = 1;
 
-export function jsonReport(result: RunResult, toolVersion: string): string {
+export interface JsonReportExtras {
+  /** Directory the paths are relative to (default: process.cwd()). */
+  cwd?: string;
+  repositories?: Repository[];
+  patches?: PatchWritten[];
+  git?: GitOutcome[];
+}
+
+const slash = (p: string) => p.split('\\').join('/');
+
+export function jsonReport(result: RunResult & JsonReportExtras, toolVersion: string): string {
+  const cwd = result.cwd ?? process.cwd();
+  const repositories = result.repositories ?? groupByRepository(result.files, cwd);
+  const repoOf = new Map(repositories.flatMap((r) => r.files.map((f) => [f.absPath, r.path] as const)));
   const doc = {
     version: JSON_REPORT_VERSION,
     tool: { name: 'wf-fix', version: toolVersion },
     summary: summarize(result),
     errors: result.errors,
+    repositories: repositories.map((r) => {
+      const patch = result.patches?.find((p) => p.repo.root === r.root);
+      const git = result.git?.find((g) => g.repo.root === r.root);
+      return {
+        path: r.path,
+        name: r.name,
+        files: r.summary.files,
+        changed: r.summary.changed,
+        skipped: r.summary.skipped,
+        failed: r.summary.failed,
+        findings: r.summary.findings,
+        fixed: r.summary.fixed,
+        patch: patch ? slash(relative(cwd, patch.file)) : null,
+        git: git ? { branch: git.branch, files: git.files, commit: git.commit ?? null, error: git.error ?? null } : null,
+      };
+    }),
     files: result.files.map((f) => ({
       path: f.path,
+      repository: repoOf.get(f.absPath) ?? null,
       status: f.status,
       reason: f.reason ?? null,
       generator: f.generator ?? null,

@@ -1,0 +1,126 @@
+/**
+ * `--git-branch NAME [--git-commit]`: in each repository with changes, create
+ * the branch, write only the files wf-fix changes, stage them, and (with
+ * --git-commit) commit exactly those files with a message listing the fixes.
+ * A repository with uncommitted changes to any of those files is refused and
+ * left untouched. Never pushes. git runs through execFileSync, no shell.
+ */
+import { execFileSync } from 'node:child_process';
+import { realpathSync } from 'node:fs';
+import { relative } from 'node:path';
+import type { FileResult } from '../run.js';
+import type { Transform } from '../transform.js';
+import type { Repository } from './repos.js';
+
+export interface GitOptions {
+  branch: string;
+  commit: boolean;
+  toolVersion: string;
+  transforms: readonly Transform[];
+}
+
+export interface GitOutcome {
+  repo: Repository;
+  branch: string;
+  /** Files written, relative to the repository root. */
+  files: string[];
+  /** Commit id when --git-commit made one. */
+  commit?: string;
+  /** Why the repository was refused or failed; nothing was committed then. */
+  error?: string;
+}
+
+export class GitError extends Error {}
+
+export function git(root: string, args: string[]): string {
+  try {
+    return execFileSync('git', ['-C', root, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    const detail = (err.stderr ?? '').trim().split('\n').filter(Boolean).pop() ?? err.message;
+    throw new GitError(`git ${args[0]} failed: ${detail}`);
+  }
+}
+
+function isRepositoryTop(root: string): boolean {
+  try {
+    return realpathSync(git(root, ['rev-parse', '--show-toplevel']).trim()) === realpathSync(root);
+  } catch {
+    return false;
+  }
+}
+
+function branchExists(root: string, branch: string): boolean {
+  try {
+    git(root, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The commit message: a subject naming the fixes, the fixes with counts, the files, the notes. */
+export function commitMessage(files: readonly FileResult[], root: string, opts: Pick<GitOptions, 'toolVersion' | 'transforms'>): string {
+  const counts = new Map<string, number>();
+  const notes: string[] = [];
+  for (const f of files) {
+    for (const x of f.findings) {
+      if (!x.fixed) continue;
+      counts.set(x.ruleId, (counts.get(x.ruleId) ?? 0) + 1);
+      for (const n of x.notes) if (!notes.includes(n)) notes.push(n);
+    }
+  }
+  const order = opts.transforms.map((t) => t.meta.id);
+  const ids = [...counts.keys()].sort((a, b) => order.indexOf(a) - order.indexOf(b));
+  const title = (id: string) => opts.transforms.find((t) => t.meta.id === id)?.meta.title ?? id;
+  const lines = [
+    `wf-fix: ${ids.join(', ') || 'workflow fixes'}`,
+    '',
+    `Applied by wf-fix ${opts.toolVersion}:`,
+    ...ids.map((id) => `- ${id}: ${title(id)} (${counts.get(id)} fix${counts.get(id) === 1 ? '' : 'es'})`),
+    '',
+    'Files:',
+    ...files.map((f) => `- ${relative(root, f.absPath).split('\\').join('/')}`),
+  ];
+  if (notes.length) lines.push('', 'Notes:', ...notes.map((n) => `- ${n}`));
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * Branch (and commit) one repository. `write` writes a file the dry pass found
+ * changed and returns its new result (status 'error' when it could not).
+ */
+export function branchRepository(repo: Repository, opts: GitOptions, write: (f: FileResult) => FileResult): GitOutcome {
+  const changed = repo.files.filter((f) => f.status === 'changed');
+  const rel = changed.map((f) => relative(repo.root, f.absPath).split('\\').join('/'));
+  const outcome: GitOutcome = { repo, branch: opts.branch, files: [] };
+  if (!changed.length) return outcome;
+  if (!isRepositoryTop(repo.root)) return { ...outcome, error: `${repo.path}: not the top of a git repository; --git-branch needs one (nothing written)` };
+  try {
+    const dirty = git(repo.root, ['status', '--porcelain', '--untracked-files=all', '--', ...rel]).split('\n').filter(Boolean);
+    if (dirty.length) {
+      return { ...outcome, error: `${repo.path}: uncommitted changes to files wf-fix would change (${dirty.map((l) => l.slice(3)).join(', ')}); commit or stash them first (nothing written)` };
+    }
+    if (branchExists(repo.root, opts.branch)) return { ...outcome, error: `${repo.path}: branch ${opts.branch} already exists (nothing written)` };
+    git(repo.root, ['checkout', '-q', '-b', opts.branch]);
+  } catch (e) {
+    return { ...outcome, error: `${repo.path}: ${(e as Error).message}` };
+  }
+  const results = changed.map(write);
+  const written = results.filter((r) => r.written);
+  const failed = results.filter((r) => r.status === 'error');
+  const files = written.map((f) => relative(repo.root, f.absPath).split('\\').join('/'));
+  for (const r of results) {
+    const i = repo.files.findIndex((f) => f.absPath === r.absPath);
+    if (i >= 0) repo.files[i] = r;
+  }
+  if (failed.length) return { ...outcome, files, error: `${repo.path}: could not write ${failed.map((f) => `${f.path} (${f.reason})`).join(', ')}; branch ${opts.branch} created, nothing committed` };
+  try {
+    git(repo.root, ['add', '--', ...files]);
+    if (!opts.commit) return { ...outcome, files };
+    git(repo.root, ['commit', '-q', '-m', commitMessage(written, repo.root, opts), '--', ...files]);
+    return { ...outcome, files, commit: git(repo.root, ['rev-parse', 'HEAD']).trim() };
+  } catch (e) {
+    return { ...outcome, files, error: `${repo.path}: ${(e as Error).message}` };
+  }
+}

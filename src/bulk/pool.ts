@@ -1,0 +1,96 @@
+/**
+ * `--jobs N`: process files in N worker threads, or in this thread when N is 1
+ * or the run is small (starting a worker and loading the transforms costs more
+ * than processing a few dozen files). Results come back in input order, so
+ * output is the same whatever N is.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Discovered } from '../discover.js';
+import { ConfigCache, type FileResult, type RunOptions } from '../run.js';
+import { processOne, type Task, type TaskResult } from './process.js';
+
+/** Below this many files per worker, workers are not worth their start-up cost. */
+export const MIN_FILES_PER_WORKER = 25;
+/** Files sent to a worker per message. */
+const BATCH = 8;
+
+export function defaultJobs(): number {
+  return availableParallelism();
+}
+
+/** How many workers a run of `files` files with `--jobs jobs` uses (0 = in-process). */
+export function workerCount(files: number, jobs: number): number {
+  if (jobs <= 1) return 0;
+  const n = Math.min(jobs, Math.floor(files / MIN_FILES_PER_WORKER));
+  return n >= 2 ? n : 0;
+}
+
+export type Progress = (done: number, total: number) => void;
+
+function inProcess(tasks: Task[], opts: RunOptions, progress?: Progress): FileResult[] {
+  const configs = new ConfigCache(opts);
+  return tasks.map((t, i) => {
+    const r = processOne(t, opts, configs);
+    progress?.(i + 1, tasks.length);
+    return r;
+  });
+}
+
+function inWorkers(tasks: Task[], opts: RunOptions, n: number, workerUrl: URL, progress?: Progress): Promise<FileResult[]> {
+  const results: FileResult[] = new Array(tasks.length);
+  let next = 0;
+  let done = 0;
+  const workers: Worker[] = [];
+  return new Promise<FileResult[]>((resolve, reject) => {
+    let failed = false;
+    const fail = (e: unknown) => {
+      if (failed) return;
+      failed = true;
+      for (const w of workers) void w.terminate();
+      reject(e instanceof Error ? e : new Error(String(e)));
+    };
+    const feed = (w: Worker): boolean => {
+      if (next >= tasks.length) return false;
+      w.postMessage(tasks.slice(next, next + BATCH));
+      next += BATCH;
+      return true;
+    };
+    let idle = 0;
+    for (let i = 0; i < n; i++) {
+      const w = new Worker(workerUrl, { workerData: { opts } });
+      workers.push(w);
+      w.on('message', (batch: TaskResult[]) => {
+        for (const r of batch) results[r.index] = r.result;
+        done += batch.length;
+        progress?.(done, tasks.length);
+        if (!feed(w)) {
+          idle++;
+          if (idle === workers.length) {
+            Promise.all(workers.map((x) => x.terminate())).then(() => resolve(results), fail);
+          }
+        }
+      });
+      w.on('error', fail);
+      w.on('exit', (code) => {
+        if (code !== 0 && !failed && done < tasks.length) fail(new Error(`worker exited with code ${code}`));
+      });
+      if (!feed(w)) idle++;
+    }
+    if (idle === workers.length) resolve(results);
+  });
+}
+
+/** Process discovered files; results are in the order of `files` (sorted by path). */
+export async function processFiles(
+  files: readonly Discovered[],
+  opts: RunOptions,
+  jobs: number,
+  progress?: Progress,
+  workerUrl: URL = new URL('./worker.js', import.meta.url),
+): Promise<FileResult[]> {
+  const tasks: Task[] = files.map((f, index) => ({ index, path: f.path, ...(f.skip ? { skip: f.skip } : {}) }));
+  const n = workerCount(tasks.length, jobs);
+  if (n === 0) return inProcess(tasks, opts, progress);
+  return inWorkers(tasks, opts, n, workerUrl, progress);
+}

@@ -1,0 +1,63 @@
+/**
+ * A whole run over many roots: discover, process (in workers when it pays),
+ * group by repository, then the optional per-repository steps (branch and
+ * commit, patch files). No printing here; problems go to `errors`.
+ */
+import { resolve } from 'node:path';
+import { discover } from '../discover.js';
+import { ConfigCache, processFile, type FileResult, type RunOptions, type RunResult } from '../run.js';
+import type { Transform } from '../transform.js';
+import { branchRepository, type GitOutcome } from './git-branch.js';
+import { writePatches, type PatchWritten } from './patch-dir.js';
+import { processFiles, type Progress } from './pool.js';
+import { groupByRepository, type Repository } from './repos.js';
+
+export interface BulkOptions extends RunOptions {
+  jobs: number;
+  patchDir?: string;
+  gitBranch?: string;
+  gitCommit?: boolean;
+  toolVersion: string;
+  transforms: readonly Transform[];
+}
+
+export interface BulkResult extends RunResult {
+  repositories: Repository[];
+  patches: PatchWritten[];
+  git: GitOutcome[];
+}
+
+export async function runBulk(opts: BulkOptions, progress?: Progress): Promise<BulkResult> {
+  const errors: string[] = [];
+  const { files, missing } = discover(opts.paths, opts.cwd);
+  for (const m of missing) errors.push(`${m}: no such file or directory`);
+  // With --git-branch, files are written only after the branch exists.
+  const passOpts: RunOptions = { ...opts, write: opts.write && !opts.gitBranch };
+  let results = await processFiles(files, passOpts, opts.jobs, progress);
+  const repositories = groupByRepository(results, opts.cwd);
+
+  const gitOutcomes: GitOutcome[] = [];
+  if (opts.gitBranch) {
+    const configs = new ConfigCache(opts);
+    const writeOpts: RunOptions = { ...opts, write: true };
+    const write = (f: FileResult) => processFile(f.absPath, opts.cwd, configs, writeOpts);
+    for (const repo of repositories) {
+      const o = branchRepository(repo, { branch: opts.gitBranch, commit: opts.gitCommit === true, toolVersion: opts.toolVersion, transforms: opts.transforms }, write);
+      if (!o.files.length && !o.error) continue;
+      gitOutcomes.push(o);
+      if (o.error) errors.push(o.error);
+    }
+    const byPath = new Map(repositories.flatMap((r) => r.files.map((f) => [f.absPath, f] as const)));
+    results = results.map((f) => byPath.get(f.absPath) ?? f);
+  }
+
+  let patches: PatchWritten[] = [];
+  if (opts.patchDir) {
+    try {
+      patches = writePatches(repositories, resolve(opts.cwd, opts.patchDir));
+    } catch (e) {
+      errors.push(`--patch-dir ${opts.patchDir}: ${(e as Error).message}`);
+    }
+  }
+  return { files: results, errors, repositories, patches, git: gitOutcomes };
+}
