@@ -1,7 +1,28 @@
 /**
- * 5. Hard-coded stack names (stack-discovery) (FIXES.md). Not implemented yet: finds nothing.
+ * 5. Hard-coded stack names (FIXES.md section 5).
+ *
+ * In jobs that deploy a CDK app, finds literal `--stack-name X` (also
+ * `--stack-name=X`, `--stack-names X`) in `aws cloudformation` read calls
+ * (describe-*, list-*, get-*, detect-*, wait), and stack lists built with
+ * `list-stacks ... contains(StackName, '...')` (matches unrelated stacks,
+ * misses renamed ones). Names are read from the cloud assembly instead
+ * (transforms/shell/stacks.ts: cdk.out/manifest.json, stage assemblies
+ * included) into the array CDK_STACKS and iterated quoted.
+ *
+ * How a literal maps to the discovered set: the command runs once per
+ * selected stack, where a literal selects itself when the assembly declares a
+ * stack of that name, and every declared stack otherwise (the literal was a
+ * guess or is outdated). Commands whose output is captured, that continue a
+ * pipeline, or that change stacks (deploy, delete, ...) are reported, not
+ * rewritten: running them once per stack would change what they do.
  */
 import type { Finding, Fix, Transform, TransformContext, TransformMeta } from '../src/transform.js';
+import type { TextEdit } from '../src/workflow/edits.js';
+import type { Job, Step, Workflow } from '../src/workflow/model.js';
+import { EditRefused } from '../src/workflow/primitives.js';
+import { assemblyDirFor, cdkDeploySteps } from './shared/cdk.js';
+import { runBlock, type LogicalLine, type RunBlock } from './shared/run-block.js';
+import { discoverStacks, shellQuote, stackSelectedFunction } from './shell/stacks.js';
 import { jscodeshiftAdapter } from './shared/jscodeshift-adapter.js';
 
 export const meta: TransformMeta = {
@@ -9,15 +30,154 @@ export const meta: TransformMeta = {
   title: 'Hard-coded stack names -> discovery from cdk.out',
   severity: 'warning',
   fixesSection: '5. Hard-coded stack names (stack-discovery)',
-  description: 'Reads stack names from cdk.out/manifest.json instead of literals.',
+  description:
+    'In jobs that deploy a CDK app, replaces literal --stack-name values in aws cloudformation read calls and '
+    + "list-stacks contains(StackName, ...) filters with the stack names declared in cdk.out/manifest.json "
+    + '(stage assemblies included), iterated quoted; a literal keeps selecting its own stack when the app declares it.',
 };
 
-function find(_ctx: TransformContext): Finding[] {
-  return [];
+/** `--stack-name X`, `--stack-name=X`, `--stack-names X` with a literal X. */
+const LITERAL = /--stack-names?(?:=|[ \t]+)('[^'$\\\n]*'|"[^"$`\\\n]*"|[A-Za-z][\w-]*)(?=[\s;|&)]|$)/g;
+const READ_CALL = /^\s*aws\s+(?:--[\w-]+(?:[ =][^\s-]\S*)?\s+)*cloudformation\s+(?:describe|list|get|detect|validate)-[\w-]+\b|^\s*aws\s+(?:--[\w-]+(?:[ =][^\s-]\S*)?\s+)*cloudformation\s+wait\b/;
+const CONTAINS = /contains\(\s*StackName\b/;
+const CONTAINS_ASSIGN = /^(\s*)([A-Za-z_]\w*)=\$\(\s*aws\s+cloudformation\s+list-stacks\b[\s\S]*\)\s*$/;
+const ENDS_CHAINED = /(\|\||&&|\|)\s*(#.*)?$/;
+
+interface Data {
+  job: Job;
+  step: Step;
+  dir: string;
 }
 
-function fix(_ctx: TransformContext, _finding: Finding): Fix | undefined {
+function effectiveShell(wf: Workflow, job: Job, step: Step): string | undefined {
+  return step.shell ?? job.defaultShell ?? wf.defaultShell;
+}
+
+function concerns(step: Step): boolean {
+  const s = step.script ?? '';
+  return /--stack-names?[= \t]/.test(s) && [...s.matchAll(LITERAL)].length > 0 || CONTAINS.test(s);
+}
+
+function literalsIn(step: Step): string[] {
+  return [...(step.script ?? '').matchAll(LITERAL)].map((m) => m[1]!);
+}
+
+function find(ctx: TransformContext): Finding[] {
+  const out: Finding[] = [];
+  for (const job of ctx.wf.jobs) {
+    const deploy = cdkDeploySteps(job)[0];
+    if (!deploy) continue;
+    for (const step of job.steps) {
+      if (!step.script || !concerns(step)) continue;
+      const names = literalsIn(step);
+      const what = [
+        ...names.map((n) => `--stack-name ${n}`),
+        ...(CONTAINS.test(step.script) ? ['list-stacks filtered by contains(StackName, ...)'] : []),
+      ].join(', ');
+      const dir = assemblyDirFor(deploy, step);
+      out.push({
+        ruleId: meta.id,
+        message: `step '${step.name ?? step.id ?? step.index + 1}' hard-codes stack names (${what}); read them from the cloud assembly`,
+        offset: (step.run?.range ?? step.node.range!)[0],
+        path: [...step.path, 'run'],
+        fixable: dir !== undefined,
+        notes: dir === undefined
+          ? [`cannot tell where the cloud assembly is from this step (its working-directory differs from the deploy step '${deploy.name ?? deploy.index + 1}')`]
+          : [`stack names come from ${dir}/manifest.json (stage assemblies included); a literal name selects its own stack when the app declares it, otherwise every stack the app declares`],
+        data: { job, step, dir: dir ?? '' } satisfies Data,
+      });
+    }
+  }
+  return out;
+}
+
+function uniqueName(script: string, candidates: string[]): string {
+  const free = candidates.find((c) => !new RegExp(`\\b${c}\\b`).test(script));
+  if (!free) throw new EditRefused(`the script already uses ${candidates.join(', ')}`);
+  return free;
+}
+
+/** A standalone read-only aws cloudformation command that can run once per stack. */
+function loopable(block: RunBlock, i: number): string | undefined {
+  const l = block.logical[i]!;
+  if (!l.clean) return 'it sits inside a multi-line string or after a heredoc';
+  if (!READ_CALL.test(l.text)) return 'it is not a standalone aws cloudformation read call (its output may be captured, or it changes stacks)';
+  if (ENDS_CHAINED.test(l.text)) return 'it continues into a pipeline or && / || chain on the next line';
+  const prev = block.logical.slice(0, i).reverse().find((p) => p.text.trim() !== '' && !/^\s*#/.test(p.text));
+  if (prev && ENDS_CHAINED.test(prev.text)) return 'it continues a pipeline or && / || chain from the line before';
+  if ([...l.text.matchAll(LITERAL)].length !== 1) return 'it names more than one stack';
   return undefined;
+}
+
+interface Rewrite {
+  index: number;
+  lines: string[];
+  /** Needs cdk_stack_selected. */
+  selects: boolean;
+}
+
+function rewriteLiteral(l: LogicalLine, loopVar: string): Rewrite['lines'] {
+  const m = [...l.text.matchAll(LITERAL)][0]!;
+  const literal = m[1]!;
+  const replaced = l.text.slice(0, m.index!) + m[0]!.slice(0, m[0]!.length - literal.length) + `"$${loopVar}"` + l.text.slice(m.index! + m[0]!.length);
+  return [
+    `${l.indent}for ${loopVar} in "\${CDK_STACKS[@]}"; do`,
+    `${l.indent}  if cdk_stack_selected "$${loopVar}" ${literal}; then`,
+    ...replaced.split('\n').map((t) => `    ${t}`),
+    `${l.indent}  fi`,
+    `${l.indent}done`,
+  ];
+}
+
+function plan(step: Step, block: RunBlock): Rewrite[] {
+  const script = step.script!;
+  const rewrites: Rewrite[] = [];
+  const loopVar = uniqueName(script, ['stack_name', 'cdk_stack_name', 'cdk_selected_stack']);
+  const arrays = new Set<string>();
+  block.logical.forEach((l, i) => {
+    if (!CONTAINS.test(l.text)) return;
+    const m = CONTAINS_ASSIGN.exec(l.text);
+    if (!m || !l.clean) throw new EditRefused('contains(StackName, ...) is used outside a plain VAR=$(aws cloudformation list-stacks ...) assignment');
+    const [, indent, name] = m;
+    arrays.add(name!);
+    // Keep the variable as a space-joined string for any other use of it.
+    const otherUse = block.logical.some((o, j) => j !== i && new RegExp(`\\$\\{?${name}\\b`).test(o.text)
+      && !new RegExp(`^\\s*for\\s+\\w+\\s+in\\s+\\$\\{?${name}\\}?\\s*;\\s*do\\b`).test(o.text));
+    rewrites.push({ index: i, lines: otherUse ? [`${indent}${name}="\${CDK_STACKS[*]}"`] : [], selects: false });
+  });
+  block.logical.forEach((l, i) => {
+    for (const name of arrays) {
+      const loop = new RegExp(`^(\\s*for\\s+\\w+\\s+in\\s+)\\$\\{?${name}\\}?(\\s*;\\s*do\\b.*)$`).exec(l.text);
+      if (loop && l.clean && l.lines.length === 1) rewrites.push({ index: i, lines: [`${loop[1]}"\${CDK_STACKS[@]}"${loop[2]}`], selects: false });
+    }
+    if (!new RegExp(LITERAL.source).test(l.text)) return;
+    const why = loopable(block, i);
+    if (why) throw new EditRefused(`the command naming ${[...l.text.matchAll(LITERAL)].map((x) => x[1]).join(', ')} is left alone: ${why}`);
+    rewrites.push({ index: i, lines: rewriteLiteral(l, loopVar), selects: true });
+  });
+  return rewrites.sort((a, b) => a.index - b.index);
+}
+
+function fix(ctx: TransformContext, finding: Finding): Fix | undefined {
+  const { step, dir } = finding.data as Data;
+  const block = runBlock(ctx.text, step.run ?? undefined);
+  if (!block) throw new EditRefused('run: is not a literal block scalar (run: |); rewrite it as one to get the fix');
+  const rewrites = plan(step, block);
+  if (!rewrites.length) return undefined;
+  const first = rewrites[0]!;
+  const indent = block.logical[first.index]!.indent;
+  const prelude = [...discoverStacks(shellQuote(dir)), ...(rewrites.some((r) => r.selects) ? stackSelectedFunction() : [])].map((l) => indent + l);
+  first.lines = [...prelude, ...first.lines];
+  const pad = ' '.repeat(block.col);
+  const edits: TextEdit[] = rewrites.map((r) => {
+    const l = block.logical[r.index]!;
+    const end = l.lines[l.lines.length - 1]!.end;
+    if (!r.lines.length) return { start: l.lines[0]!.start, end: end + 1, text: '' };
+    return { start: l.lines[0]!.start, end, text: r.lines.map((t) => (t === '' ? '' : pad + t)).join('\n') };
+  });
+  const byIndex = new Map(rewrites.map((r) => [r.index, r.lines]));
+  const script = block.logical.flatMap((l, i) => byIndex.get(i) ?? [l.text]).join('\n') + '\n';
+  return { edits, declares: [{ path: [...step.path, 'run'] }], scripts: [script] };
 }
 
 export const transform: Transform = { meta, find, fix };

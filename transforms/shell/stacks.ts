@@ -1,0 +1,83 @@
+/**
+ * Bash that lists the CloudFormation stack names a CDK cloud assembly
+ * declares: `manifest.json` artifacts of type `aws:cloudformation:stack`
+ * (name = `properties.stackName`, else the artifact id), recursing into stage
+ * assemblies (`cdk:cloud-assembly`, `properties.directoryName`). Never
+ * `list-stacks` filtered by name (matches unrelated stacks, misses renamed
+ * ones) and never `cdk ls` (display paths, not CloudFormation names).
+ *
+ * Names are read one per line into the array CDK_STACKS and used quoted
+ * ("${CDK_STACKS[@]}"), so spaces and quotes stay data. Errors are handled
+ * explicitly, so the snippet is correct with or without `set -e`.
+ */
+
+/** jq programs over one manifest. */
+export const JQ_STACKS = '(.artifacts // {}) | to_entries[] | select(.value.type == "aws:cloudformation:stack") | (.value.properties.stackName // .key)';
+export const JQ_NESTED = '(.artifacts // {}) | to_entries[] | select(.value.type == "cdk:cloud-assembly") | .value.properties.directoryName';
+
+/** `cdk_stack_names DIR`: one stack name per line, nested assemblies included. */
+export function stackNamesFunction(): string[] {
+  return [
+    '# Stack names declared by a cloud assembly (manifest.json), stage assemblies included.',
+    'cdk_stack_names() {',
+    '  local dir="$1" manifest nested nested_dirs',
+    '  manifest="$dir/manifest.json"',
+    '  if [ ! -f "$manifest" ]; then',
+    '    echo "::error::no cloud assembly manifest at $manifest (run cdk synth first)" >&2',
+    '    return 1',
+    '  fi',
+    `  jq -r '${JQ_STACKS}' "$manifest" || return 1`,
+    `  nested_dirs="$(jq -r '${JQ_NESTED}' "$manifest")" || return 1`,
+    '  while IFS= read -r nested; do',
+    '    if [ -n "$nested" ]; then',
+    '      cdk_stack_names "$dir/$nested" || return 1',
+    '    fi',
+    '  done <<< "$nested_dirs"',
+    '}',
+  ];
+}
+
+/**
+ * Define `cdk_stack_names` and fill the array CDK_STACKS from the assembly at
+ * `dirWord` (a shell word: a quoted literal or "$VAR").
+ */
+export function discoverStacks(dirWord: string): string[] {
+  return [
+    ...stackNamesFunction(),
+    `cdk_stacks_list="$(cdk_stack_names ${dirWord})" || exit 1`,
+    'CDK_STACKS=()',
+    'if [ -n "$cdk_stacks_list" ]; then',
+    '  mapfile -t CDK_STACKS <<< "$cdk_stacks_list"',
+    'fi',
+  ];
+}
+
+/**
+ * `cdk_stack_selected NAME LITERAL`: true when NAME is the stack a hard-coded
+ * LITERAL stands for. The literal selects itself when the assembly declares
+ * a stack of that name; otherwise (a guessed or outdated name) it stands for
+ * every stack the assembly declares.
+ */
+export function stackSelectedFunction(): string[] {
+  return [
+    '# A hard-coded name selects that stack when the assembly declares it, else every stack.',
+    'cdk_stack_selected() {',
+    '  local declared',
+    '  for declared in "${CDK_STACKS[@]}"; do',
+    '    if [ "$declared" = "$2" ]; then',
+    '      [ "$1" = "$2" ]',
+    '      return',
+    '    fi',
+    '  done',
+    '  return 0',
+    '}',
+  ];
+}
+
+const SAFE_WORD = /^[\w@%+=:,./-]+$/;
+
+/** A string as one shell word. */
+export function shellQuote(s: string): string {
+  if (s !== '' && SAFE_WORD.test(s)) return s;
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
