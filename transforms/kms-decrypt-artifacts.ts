@@ -1,7 +1,27 @@
 /**
- * 3. Decrypt after download (kms-decrypt-artifacts) (FIXES.md). Not implemented yet: finds nothing.
+ * 3. Decrypt after download (FIXES.md section 3).
+ *
+ * Finds `actions/download-artifact` steps of an artifact that a wf-fix
+ * encrypt step produced, in jobs that do not decrypt it yet, and the broken
+ * `aws kms decrypt` copies after such downloads. Inserts a decrypt step
+ * (transforms/shell/kms.ts) after the download and after a credential step
+ * that may use the key: in a cross-account job the base OIDC session, before
+ * the `role-chaining: true` step, unless config.kmsDecryptWithChainedRole.
+ * The step verifies the HMAC, decrypts, and restores the path the job used
+ * (the download path, or where the broken copy extracted), so later steps are
+ * unchanged. A broken copy in the right place keeps its name and id; one that
+ * runs under the chained session is moved.
  */
-import type { Finding, Fix, Transform, TransformContext, TransformMeta } from '../src/transform.js';
+import type { Declared, Finding, Fix, Transform, TransformContext, TransformMeta } from '../src/transform.js';
+import type { TextEdit } from '../src/workflow/edits.js';
+import type { Job, Step } from '../src/workflow/model.js';
+import { EditRefused, insertItems, removeItem, type YamlValue } from '../src/workflow/primitives.js';
+import {
+  artifactName, artifactPath, brokenDecryptTarget, bumpArtifactAction, envValue, hasExpression, isBrokenDecryptStep, isDecryptStep,
+  isDownload, isEncryptStep, isUpload, kmsPlacement, refuseNonLinux, replaceRun, setStepEnv,
+} from './shared/artifacts.js';
+import { isChainedStep } from './shared/aws.js';
+import { decryptScript, ENV } from './shell/kms.js';
 import { jscodeshiftAdapter } from './shared/jscodeshift-adapter.js';
 
 export const meta: TransformMeta = {
@@ -9,15 +29,116 @@ export const meta: TransformMeta = {
   title: 'Decrypt KMS-encrypted artifacts after download',
   severity: 'error',
   fixesSection: '3. Decrypt after download (kms-decrypt-artifacts)',
-  description: 'Decrypts and verifies encrypted artifacts after download-artifact.',
+  description:
+    'After download-artifact of an artifact encrypted by kms-encrypt-artifacts, verifies the HMAC, decrypts the data key '
+    + 'with KMS (the base session in cross-account jobs) and restores the original path, so later steps are unchanged; '
+    + 'replaces the broken `aws kms decrypt` copies.',
 };
 
-function find(_ctx: TransformContext): Finding[] {
-  return [];
+interface Data {
+  job: Job;
+  download: Step;
+  broken?: Step;
 }
 
-function fix(_ctx: TransformContext, _finding: Finding): Fix | undefined {
-  return undefined;
+function label(step: Step): string {
+  return step.name ?? step.id ?? `${step.uses ?? 'run'} (step ${step.index + 1})`;
+}
+
+/** Names of artifacts whose upload carries the output of a wf-fix encrypt step. */
+export function encryptedArtifacts(jobs: readonly Job[]): Set<string> {
+  const out = new Set<string>();
+  for (const job of jobs) {
+    for (const e of job.steps.filter(isEncryptStep)) {
+      const dir = envValue(e, ENV.dir);
+      const upload = job.steps.find((s) => s.index > e.index && isUpload(s) && artifactPath(s)?.trim() === dir);
+      const name = upload && artifactName(upload);
+      if (name) out.add(name);
+    }
+  }
+  return out;
+}
+
+const normal = (p: string | undefined): string => (p ?? '.').trim().replace(/^\.\/(?=.)/, '').replace(/\/+$/, '') || '.';
+
+/** Steps between this download and the next download of the same artifact. */
+function afterDownload(job: Job, download: Step): Step[] {
+  const name = artifactName(download);
+  const next = job.steps.find((s) => s.index > download.index && isDownload(s) && artifactName(s) === name);
+  return job.steps.filter((s) => s.index > download.index && (!next || s.index < next.index));
+}
+
+function findInJob(job: Job, encrypted: Set<string>): Finding[] {
+  const out: Finding[] = [];
+  for (const download of job.steps.filter(isDownload)) {
+    const name = artifactName(download);
+    if (!name || !encrypted.has(name)) continue;
+    const later = afterDownload(job, download);
+    const dir = normal(artifactPath(download));
+    if (later.some((s) => isDecryptStep(s) && normal(envValue(s, ENV.dir)) === dir)) continue;
+    const broken = later.find(isBrokenDecryptStep);
+    out.push({
+      ruleId: meta.id,
+      message: broken
+        ? `job '${job.id}': step '${label(broken)}' cannot decrypt artifact '${name}': it expects the one-call aws kms encrypt format `
+          + 'and reads base64 text through fileb://'
+        : `job '${job.id}' downloads KMS-encrypted artifact '${name}' (step '${label(download)}') but never decrypts it`,
+      offset: (broken ?? download).node.range![0],
+      path: (broken ?? download).path,
+      fixable: true,
+      data: { job, download, broken } satisfies Data,
+    });
+  }
+  return out;
+}
+
+function find(ctx: TransformContext): Finding[] {
+  const encrypted = encryptedArtifacts(ctx.wf.jobs);
+  if (!encrypted.size) return [];
+  return ctx.wf.jobs.flatMap((job) => findInJob(job, encrypted));
+}
+
+function fix(ctx: TransformContext, finding: Finding): Fix | undefined {
+  const { job, download, broken } = finding.data as Data;
+  refuseNonLinux(job);
+  const where = kmsPlacement(ctx, job, download.index);
+  if ('refused' in where) throw new EditRefused(where.refused);
+  if ('pending' in where) return undefined; // oidc-auth / role-chaining give the job a base session first
+  const name = artifactName(download)!;
+  const downloaded = artifactPath(download)?.trim() || '.';
+  const restore = (broken && brokenDecryptTarget(broken.script!)) || downloaded;
+  const between = job.steps.filter((s) => s.index > download.index && s.index < where.index && s !== broken);
+  const early = between.find((s) => s.script && restore !== '.' && s.script.includes(normal(restore)));
+  if (early) throw new EditRefused(`step '${label(early)}' uses ${restore} before a credential step lets the job decrypt it`);
+
+  const unit = ctx.wf.indentUnit;
+  const notes = finding.notes ?? (finding.notes = []);
+  const chained = job.steps.some(isChainedStep);
+  const role = !chained ? 'the role' : ctx.config.kmsDecryptWithChainedRole ? 'the chained (target-account) role, as configured,' : 'the base OIDC role (not the chained one)';
+  notes.push(`IAM: ${role} active at the decrypt step in job '${job.id}' needs kms:Decrypt on ${ctx.config.kmsKeyAlias}`);
+  notes.push(`the decrypt step verifies the HMAC before extracting and restores ${restore}; a modified artifact fails the job`);
+  const env = { [ENV.keyAlias]: ctx.config.kmsKeyAlias, [ENV.dir]: downloaded, [ENV.restore]: restore };
+  const edits: TextEdit[] = [...bumpArtifactAction(download, notes)];
+  const declares: Declared[] = [{ path: download.path }];
+  // A broken copy where the session may use the key is rewritten in place (name and id kept).
+  const at = broken && kmsPlacement(ctx, job, broken.index - 1);
+  if (broken && at && 'index' in at && at.index === broken.index) {
+    edits.push(replaceRun(ctx.text, broken, decryptScript(), unit), ...setStepEnv(ctx.text, broken, env, unit));
+    declares.push({ path: broken.path });
+  } else {
+    const step: Record<string, YamlValue> = { name: broken?.name ?? `Decrypt ${hasExpression(name) ? 'artifact' : name} with KMS` };
+    if (broken?.id) step.id = broken.id;
+    if (download.if) step.if = download.if;
+    step.env = env;
+    step.run = decryptScript();
+    edits.push(...insertItems(ctx.text, job.stepsNode!, where.index, [step], unit));
+    if (broken) {
+      edits.push(...removeItem(ctx.text, job.stepsNode!, broken.index));
+      notes.push(`step '${label(broken)}' ran under the chained session; the decrypt now runs before it, with the base session`);
+    }
+    declares.push({ path: [...job.path, 'steps'], insertOnly: !broken });
+  }
+  return { edits, declares, scripts: [decryptScript()] };
 }
 
 export const transform: Transform = { meta, find, fix };

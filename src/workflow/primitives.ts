@@ -182,6 +182,24 @@ export function insertItems(text: string, seq: YAMLSeq, index: number, items: Ya
   return [insertLinesAt(nodeLastLineEnd(text, prev), body)];
 }
 
+/**
+ * Remove one item of a block sequence with its lines, and the blank line that
+ * separated it from the previous item (comments above it stay).
+ */
+export function removeItem(text: string, seq: YAMLSeq, index: number): TextEdit[] {
+  if (seq.flow) throw new EditRefused('flow sequences are not edited');
+  const item = seq.items[index] as YamlNode | undefined;
+  if (!item?.range) throw new EditRefused('no such sequence item');
+  const start = lineStartAt(text, dashOffset(text, item));
+  const end = nodeLastLineEnd(text, item);
+  const prev = seq.items[index - 1] as YamlNode | undefined;
+  if (prev) {
+    const prevEnd = nodeLastLineEnd(text, prev);
+    if (/^[\s]*$/.test(text.slice(prevEnd, start))) return [{ start: prevEnd, end, text: '' }];
+  }
+  return [{ start, end: Math.min(end + 1, text.length), text: '' }];
+}
+
 function sequenceUsesBlankLines(text: string, seq: YAMLSeq): boolean {
   if (seq.items.length < 2) return false;
   const a = seq.items[0] as YamlNode;

@@ -1,0 +1,216 @@
+/**
+ * Facts about artifacts and KMS steps shared by kms-encrypt-artifacts and
+ * kms-decrypt-artifacts: upload/download steps, which uploads ship deploy
+ * inputs, the steps wf-fix generated (by their marker), the broken one-call
+ * `aws kms encrypt`/`decrypt` copies, and where in a job an AWS session that
+ * may use the KMS key is active.
+ */
+import type { Config } from '../../src/config.js';
+import type { TransformContext } from '../../src/transform.js';
+import type { TextEdit } from '../../src/workflow/edits.js';
+import type { Job, Step, Workflow } from '../../src/workflow/model.js';
+import { EditRefused, insertPairs, replaceBlockScalarBody, replaceNode, setScalar, type YamlValue } from '../../src/workflow/primitives.js';
+import { columnAt } from '../../src/workflow/lines.js';
+import { getNode, getPair, isScalar, scalarString, type YamlNode } from '../../src/yaml.js';
+import { isChainedStep, isConfigureStep, isShaPin, KEY_ENV_VARS, majorVersion, withValue } from './aws.js';
+import { isCrossAccountKeyStep } from '../oidc-auth.js';
+import { DECRYPT_MARKER, ENCRYPT_MARKER } from '../shell/kms.js';
+
+export const UPLOAD_ACTION = 'actions/upload-artifact';
+export const DOWNLOAD_ACTION = 'actions/download-artifact';
+/** v3 and older stopped running on GitHub; v4 is the first supported major. */
+export const ARTIFACT_MIN_MAJOR = 4;
+/** Where generated encrypt steps put the ciphertext (outside the workspace). */
+export const CIPHERTEXT_ROOT = '${{ runner.temp }}/kms-artifacts';
+
+export const isUpload = (s: Step): boolean => s.action === UPLOAD_ACTION;
+export const isDownload = (s: Step): boolean => s.action === DOWNLOAD_ACTION;
+
+export function artifactName(step: Step): string | undefined {
+  return withValue(step, 'name');
+}
+
+export function artifactPath(step: Step): string | undefined {
+  return withValue(step, 'path');
+}
+
+export const hasExpression = (s: string): boolean => s.includes('${{');
+
+/** Paths and names of build outputs that a deploy consumes. */
+const DEPLOY_PATH = /cdk\.out|cdk[-_]?out|\.aws-sam|cloud-?assembly|synth|template|packaged|\.cfn|cloudformation/i;
+const DEPLOY_NAME = /cdk|synth|template|assembly|cloudformation|cfn|packaged|deploy/i;
+/** Already-encrypted payloads (another tool's encryption is left alone). */
+const ENCRYPTED_PATH = /\.(enc|gpg|pgp|age|asc|encrypted)$/i;
+
+export function shipsDeployInputs(step: Step): boolean {
+  const path = artifactPath(step) ?? '';
+  if (ENCRYPTED_PATH.test(path.trim())) return false;
+  return DEPLOY_PATH.test(path) || DEPLOY_NAME.test(artifactName(step) ?? '');
+}
+
+/** One path, no globs, no exclusions: what an encrypt step can archive. */
+export function singlePath(path: string | undefined): string | undefined {
+  const p = path?.trim();
+  if (!p || p.includes('\n') || /[*?[\]!]/.test(p.replace(/\$\{\{[^}]*\}\}/g, ''))) return undefined;
+  return p;
+}
+
+/** `${{ runner.temp }}/kms-artifacts/<slug>` for an artifact name. */
+export function ciphertextDir(name: string | undefined, job: Job): string {
+  const base = name && !hasExpression(name) ? name : `${job.id}-artifact`;
+  const slug = base.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '') || 'artifact';
+  return `${CIPHERTEXT_ROOT}/${slug}`;
+}
+
+export function envValue(step: Step, key: string): string | undefined {
+  return scalarString(getNode(step.env, key));
+}
+
+export const isEncryptStep = (s: Step): boolean => (s.script ?? '').includes(ENCRYPT_MARKER);
+export const isDecryptStep = (s: Step): boolean => (s.script ?? '').includes(DECRYPT_MARKER);
+
+const KMS_ENCRYPT = /\baws\s+kms\s+encrypt\b/;
+const KMS_DECRYPT = /\baws\s+kms\s+decrypt\b/;
+
+/**
+ * The broken copy: `aws kms encrypt --plaintext fileb://<archive>` (KMS takes
+ * at most 4096 bytes) whose `--query CiphertextBlob --output text` is base64.
+ */
+export function isBrokenEncryptStep(s: Step): boolean {
+  return !isEncryptStep(s) && KMS_ENCRYPT.test(s.script ?? '') && /--plaintext\s+fileb:\/\//.test(s.script ?? '');
+}
+
+export function isBrokenDecryptStep(s: Step): boolean {
+  return !isDecryptStep(s) && KMS_DECRYPT.test(s.script ?? '');
+}
+
+const unquote = (t: string): string => t.replace(/^(['"])(.*)\1$/, '$2');
+
+/** Tokens of each `tar` command in a script (line continuations joined). */
+function tarCommands(script: string): string[][] {
+  const joined = script.replace(/\\\n/g, ' ');
+  return [...joined.matchAll(/(?:^|[;&|]\s*|\n\s*)tar\s+([^\n;&|]*)/g)].map((m) => m[1]!.trim().split(/\s+/).map(unquote));
+}
+
+/** What a broken encrypt step archives: `tar -czf A -C DIR .` -> DIR, `tar -czf A SRC` -> SRC. */
+export function brokenEncryptSource(script: string): string | undefined {
+  for (const args of tarCommands(script)) {
+    if (!args[0] || !/c/.test(args[0].replace(/^-/, '')) || args[0].startsWith('--')) continue;
+    const c = args.indexOf('-C');
+    if (c >= 0 && args[c + 1] && args.slice(c + 2).join(' ') === '.') return args[c + 1];
+    const rest = args.slice(2).filter((a) => !a.startsWith('-'));
+    if (c < 0 && rest.length === 1) return rest[0];
+  }
+  return undefined;
+}
+
+/** Where a broken decrypt step extracts: `tar -xzf A -C DIR` -> DIR. */
+export function brokenDecryptTarget(script: string): string | undefined {
+  for (const args of tarCommands(script)) {
+    if (!args[0] || !/x/.test(args[0].replace(/^-/, ''))) continue;
+    const c = args.indexOf('-C');
+    return c >= 0 ? args[c + 1] : '.';
+  }
+  return undefined;
+}
+
+// ---- credentials --------------------------------------------------------
+
+export type Session = 'usable' | 'chained' | 'pending' | 'none';
+
+function envHasKeys(map: unknown): boolean {
+  return KEY_ENV_VARS.some((k) => /\$\{\{\s*secrets\./.test(scalarString(getNode(map, k)) ?? ''));
+}
+
+/**
+ * The AWS session active just before steps[index]: the last configure step
+ * before it decides. A cross-account step that still uses keys is `pending`
+ * (role-chaining splits it into base + chained); a chained session may use the
+ * key only when the config says so.
+ */
+export function sessionAt(wf: Workflow, job: Job, index: number, config: Config, isCrossAccountKeys: (s: Step) => boolean): Session {
+  const last = job.steps.slice(0, index).filter(isConfigureStep).pop();
+  if (!last) return envHasKeys(job.env) || envHasKeys(wf.env) ? 'usable' : 'none';
+  if (isCrossAccountKeys(last)) return 'pending';
+  if (isChainedStep(last)) return config.kmsDecryptWithChainedRole ? 'usable' : 'chained';
+  return 'usable';
+}
+
+export type Placement = { index: number } | { pending: string } | { refused: string };
+
+/**
+ * The earliest index after `after` where a KMS call can run: the session
+ * there may use the key (the base session in a cross-account job).
+ */
+export function kmsPlacement(ctx: TransformContext, job: Job, after: number): Placement {
+  const crossKeys = (s: Step) => isCrossAccountKeyStep(ctx, job, s);
+  const candidates = [after + 1, ...job.steps.filter((s) => s.index > after && isConfigureStep(s)).map((s) => s.index + 1)];
+  let pending: string | undefined;
+  for (const i of candidates) {
+    const session = sessionAt(ctx.wf, job, i, ctx.config, crossKeys);
+    if (session === 'usable') return { index: i };
+    if (session === 'pending') pending = 'the cross-account step still uses keys (role-chaining gives the job a base OIDC step)';
+  }
+  const chainedWithoutBase = job.steps.some((s) => isChainedStep(s) && !job.steps.slice(0, s.index).some((b) => isConfigureStep(b) && !isChainedStep(b)));
+  if (chainedWithoutBase && !ctx.config.kmsDecryptWithChainedRole) pending ??= 'the chained step has no base credential step yet (role-chaining adds one)';
+  if (pending) return { pending };
+  const chained = job.steps.some((s) => s.index > after && isChainedStep(s));
+  return {
+    refused: chained
+      ? `job '${job.id}' has only a chained (target-account) session after the artifact step; set kmsDecryptWithChainedRole if that role may use the KMS key, or add a base credential step`
+      : `job '${job.id}' has no AWS credential step (aws-actions/configure-aws-credentials) where the KMS call must run; add one whose role may use the KMS key`,
+  };
+}
+
+/** Runner families the generated bash (GNU tar, OpenSSL 3, base64 -d) targets. */
+export function refuseNonLinux(job: Job): void {
+  if (/windows|macos|mac-|osx/i.test(job.runsOn ?? '')) {
+    throw new EditRefused(`job '${job.id}' runs on ${job.runsOn}: the KMS steps target Linux runners (GNU tar, OpenSSL 3)`);
+  }
+}
+
+// ---- edits --------------------------------------------------------------
+
+/** Bump `actions/upload-artifact|download-artifact@v1..v3` to v4. */
+export function bumpArtifactAction(step: Step, notes: string[]): TextEdit[] {
+  const node = getPair(step.node, 'uses')?.value as YamlNode | undefined;
+  const major = majorVersion(step.ref);
+  if (!node || !isScalar(node) || isShaPin(step.ref) || major === undefined || major >= ARTIFACT_MIN_MAJOR) return [];
+  const uses = `${step.uses!.slice(0, step.uses!.lastIndexOf('@'))}@v${ARTIFACT_MIN_MAJOR}`;
+  notes.push(`${step.action}@${step.ref} -> @v${ARTIFACT_MIN_MAJOR} (v3 and older no longer run on GitHub): v4 artifacts are immutable `
+    + 'per name in a run, a v3 download cannot read a v4 upload, and a download without a name extracts each artifact into its own directory');
+  return [replaceNode(node, node.type === 'PLAIN' ? uses : JSON.stringify(uses))];
+}
+
+/** Set env entries on a step: into its `env:` when it has one, else a new `env:` before `run:`. */
+export function setStepEnv(text: string, step: Step, vars: Record<string, string>, unit: number): TextEdit[] {
+  if (step.env && step.env.items.length && !step.env.flow) {
+    const edits: TextEdit[] = [];
+    const add: Record<string, YamlValue> = {};
+    for (const [k, v] of Object.entries(vars)) {
+      if (getPair(step.env, k)) edits.push(...setScalar(text, step.env, k, v, unit));
+      else add[k] = v;
+    }
+    if (Object.keys(add).length) edits.push(...insertPairs(text, step.env, add, unit));
+    return edits;
+  }
+  if (getPair(step.node, 'env')) throw new EditRefused('the step has an empty or flow `env:`');
+  const keys = step.node.items.map((p) => scalarString(p.key));
+  const runAt = keys.indexOf('run');
+  const after = runAt > 0 ? keys[runAt - 1] : undefined;
+  return insertPairs(text, step.node, { env: vars }, unit, after ? { after } : {});
+}
+
+/** Replace a `run:` value with `script` (a literal block keeps its header; anything else becomes `|`). */
+export function replaceRun(text: string, step: Step, script: string, unit: number): TextEdit {
+  const node = step.run as YamlNode | undefined;
+  if (!node?.range || !isScalar(node)) throw new EditRefused('the step has no scalar run:');
+  if (node.type === 'BLOCK_LITERAL') return replaceBlockScalarBody(text, node, script);
+  const col = columnAt(text, (getPair(step.node, 'run')!.key as YamlNode).range![0]);
+  const pad = ' '.repeat(col + unit);
+  const body = script.replace(/\n$/, '').split('\n').map((l) => (l === '' ? '' : pad + l)).join('\n');
+  const [start, valueEnd] = node.range;
+  let end = valueEnd;
+  while (end > start && /\s/.test(text[end - 1]!)) end--;
+  return { start, end, text: `|\n${body}` };
+}
