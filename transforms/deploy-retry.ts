@@ -1,23 +1,98 @@
 /**
- * 6. Retries (deploy-retry) (FIXES.md). Not implemented yet: finds nothing.
+ * 6. Retries (deploy-retry) (FIXES.md section 6).
+ *
+ * Finds deploy commands (`cdk deploy`, `npx cdk deploy`, `aws cloudformation
+ * deploy`, `sam deploy`, `serverless deploy`, ...) in bash `run:` scripts that
+ * nothing retries. Writes a `wf_fix_retry` function once at the top of the
+ * script (after its `set` lines) and calls it in place of each command:
+ * attempts, delay and backoff from config `retry` (production jobs wait
+ * `productionDelaySeconds`). The command runs as an `if` condition so `set -e`
+ * does not end the loop; after the last attempt the function returns the last
+ * exit status. Commands already inside a retry loop or helper are left alone;
+ * the rest of the script, and the step's `id`, stay as they were.
  */
+import { isProductionJob } from '../src/config.js';
 import type { Finding, Fix, Transform, TransformContext, TransformMeta } from '../src/transform.js';
+import type { Job, Step } from '../src/workflow/model.js';
+import { EditRefused } from '../src/workflow/primitives.js';
 import { jscodeshiftAdapter } from './shared/jscodeshift-adapter.js';
+import { scanDeploys, wrapDeploys, type RetryPolicy } from './shell/retry.js';
+import { editRunScript, runScript, stepShell, textOffset } from './shell/run-step.js';
+import { analyseScript } from './shell/script.js';
 
 export const meta: TransformMeta = {
   id: 'deploy-retry',
   title: 'Bounded retries around deploy commands',
   severity: 'warning',
   fixesSection: '6. Retries (deploy-retry)',
-  description: 'Wraps deploy commands in a bounded retry loop with backoff.',
+  description:
+    'Wraps deploy commands (cdk deploy, aws cloudformation deploy, sam deploy, serverless deploy) in run: scripts in a '
+    + 'bounded retry with exponential or fixed backoff (config retry.*; longer delay for production jobs). Commands '
+    + 'already retried are left alone.',
 };
 
-function find(_ctx: TransformContext): Finding[] {
-  return [];
+interface Data {
+  job: Job;
+  step: Step;
+  policy: RetryPolicy;
 }
 
-function fix(_ctx: TransformContext, _finding: Finding): Fix | undefined {
-  return undefined;
+export function policyFor(ctx: TransformContext, job: Job): RetryPolicy {
+  const r = ctx.config.retry;
+  const prod = isProductionJob(ctx.config, job.id, job.environment);
+  return { attempts: r.attempts, delaySeconds: prod ? r.productionDelaySeconds : r.delaySeconds, backoff: r.backoff };
+}
+
+function find(ctx: TransformContext): Finding[] {
+  if (ctx.config.retry.attempts < 2) return [];
+  const out: Finding[] = [];
+  for (const job of ctx.wf.jobs) {
+    for (const step of job.steps) {
+      const script = runScript(step);
+      if (script === undefined || !stepShell(ctx.wf, job, step).bash) continue;
+      const facts = analyseScript(script);
+      const scan = scanDeploys(facts);
+      const first = scan.bare[0];
+      const where = `step '${step.name ?? step.id ?? step.index}'`;
+      if (first) {
+        const policy = policyFor(ctx, job);
+        const labels = [...new Set(scan.bare.map((c) => c.label))].join(', ');
+        out.push({
+          ruleId: meta.id,
+          message: `${where} runs \`${labels}\` once: a transient AWS error fails the deploy; retry it (${policy.attempts} attempts, ${policy.delaySeconds}s ${policy.backoff} backoff)`,
+          offset: textOffset(ctx.text, step, first.insertAt),
+          path: step.path,
+          fixable: true,
+          data: { job, step, policy } satisfies Data,
+        });
+      }
+      for (const r of scan.refused) {
+        out.push({
+          ruleId: meta.id,
+          message: `${where} runs \`${r.label}\` without retries; not wrapped: ${r.reason}`,
+          offset: step.node.range![0],
+          path: step.path,
+          fixable: false,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+function fix(ctx: TransformContext, finding: Finding): Fix | undefined {
+  const { step, policy } = finding.data as Data;
+  const script = runScript(step)!;
+  const facts = analyseScript(script);
+  if (facts.problems.length) throw new EditRefused(`could not read the script (${facts.problems[0]})`);
+  const calls = scanDeploys(facts).bare;
+  if (!calls.length) return undefined;
+  const next = wrapDeploys(facts, calls, policy);
+  return {
+    edits: editRunScript(ctx.text, step, next, ctx.wf.indentUnit),
+    declares: [{ path: [...step.path, 'run'] }],
+    scripts: [next],
+  };
 }
 
 export const transform: Transform = { meta, find, fix };
