@@ -168,7 +168,7 @@ export function insertItems(text: string, seq: YAMLSeq, index: number, items: Ya
   const contentCol = isMap(model) || isSeq(model) || isScalar(model) ? columnAt(text, model.range[0]) : dashCol + 2;
   const gap = Math.max(1, contentCol - dashCol - 1);
   const lines = items.flatMap((value) =>
-    renderItem(value, unit).map((l, i) => (i === 0 ? ' '.repeat(dashCol) + '-' + ' '.repeat(gap) + l.slice(2) : ' '.repeat(contentCol) + l.slice(2))),
+    renderItem(value, unit).map((l, i) => (i === 0 ? ' '.repeat(dashCol) + '-' + ' '.repeat(gap) + l.slice(2) : l.trim() === '' ? '' : ' '.repeat(contentCol) + l.slice(2))),
   );
   // Keep a blank line between steps when the neighbours are separated so.
   const blankSep = sequenceUsesBlankLines(text, seq);
