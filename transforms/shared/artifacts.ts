@@ -146,15 +146,16 @@ export function kmsPlacement(ctx: TransformContext, job: Job, after: number): Pl
   const crossKeys = (s: Step) => isCrossAccountKeyStep(ctx, job, s);
   const candidates = [after + 1, ...job.steps.filter((s) => s.index > after && isConfigureStep(s)).map((s) => s.index + 1)];
   let pending: string | undefined;
+  let chained = false;
   for (const i of candidates) {
     const session = sessionAt(ctx.wf, job, i, ctx.config, crossKeys);
     if (session === 'usable') return { index: i };
     if (session === 'pending') pending = 'the cross-account step still uses keys (role-chaining gives the job a base OIDC step)';
+    if (session === 'chained') chained = true;
   }
   const chainedWithoutBase = job.steps.some((s) => isChainedStep(s) && !job.steps.slice(0, s.index).some((b) => isConfigureStep(b) && !isChainedStep(b)));
   if (chainedWithoutBase && !ctx.config.kmsDecryptWithChainedRole) pending ??= 'the chained step has no base credential step yet (role-chaining adds one)';
   if (pending) return { pending };
-  const chained = job.steps.some((s) => s.index > after && isChainedStep(s));
   return {
     refused: chained
       ? `job '${job.id}' has only a chained (target-account) session after the artifact step; set kmsDecryptWithChainedRole if that role may use the KMS key, or add a base credential step`

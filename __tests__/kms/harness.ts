@@ -1,0 +1,158 @@
+/**
+ * Test harness for the KMS transforms: golden-text helpers, a moto KMS server
+ * on loopback, and a runner that executes the generated steps the way GitHub
+ * does (`bash -e {0}`, values from the step's env:, upload-artifact@v4 copy
+ * semantics emulated with a directory store).
+ */
+import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { parseYaml, toPlain } from '../../src/yaml.js';
+import { DECRYPT_MARKER, ENCRYPT_MARKER } from '../../transforms/shell/kms.js';
+
+/** The lines of a generated `run: |` block at `col` (for golden outputs). */
+export function blockLines(script: string, col: number): string[] {
+  return script.replace(/\n$/, '').split('\n').map((l) => (l === '' ? '' : ' '.repeat(col) + l));
+}
+
+export const AWS_BIN = '/usr/bin/aws';
+
+async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.once('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+export interface Moto {
+  port: number;
+  proc: ChildProcess;
+  /** Env for the generated scripts: the real CLI pointed at moto, RUNNER_TEMP set. */
+  env(runnerTemp: string, extra?: Record<string, string>): NodeJS.ProcessEnv;
+  aws(args: string[]): SpawnSyncReturns<string>;
+  stop(): void;
+}
+
+/**
+ * Start `python3 -m moto.server` on 127.0.0.1 (random free port) and wait for
+ * it to answer. Debian's aws-cli 2.9 predates AWS_ENDPOINT_URL (CLI 2.13), so
+ * an `aws` shim on PATH passes it as --endpoint-url to the real /usr/bin/aws.
+ */
+export async function startMoto(shimDir: string): Promise<Moto> {
+  const port = await freePort();
+  const proc = spawn('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    try {
+      await fetch(`${url}/moto-api/`);
+      break;
+    } catch {
+      if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`moto.server did not start on port ${port}`);
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  }
+  mkdirSync(shimDir, { recursive: true });
+  const shim = join(shimDir, 'aws');
+  writeFileSync(shim, `#!/bin/sh\nexec ${AWS_BIN} --endpoint-url "$AWS_ENDPOINT_URL" "$@"\n`);
+  chmodSync(shim, 0o755);
+  const env = (runnerTemp: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
+    PATH: `${shimDir}:/usr/bin:/bin`,
+    HOME: runnerTemp,
+    AWS_ENDPOINT_URL: url,
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_PAGER: '',
+    RUNNER_TEMP: runnerTemp,
+    ...extra,
+  });
+  return {
+    port,
+    proc,
+    env,
+    aws: (args) => spawnSync(join(shimDir, 'aws'), args, { encoding: 'utf8', env: env(shimDir) }),
+    stop: () => { if (proc.exitCode === null) proc.kill('SIGTERM'); },
+  };
+}
+
+export interface GeneratedStep {
+  job: string;
+  index: number;
+  env: Record<string, string>;
+  run: string;
+}
+
+export interface ArtifactStep {
+  job: string;
+  index: number;
+  name: string;
+  path: string;
+}
+
+export interface Pipeline {
+  encrypt: GeneratedStep[];
+  decrypt: GeneratedStep[];
+  uploads: ArtifactStep[];
+  downloads: ArtifactStep[];
+}
+
+type PlainStep = { uses?: string; run?: string; env?: Record<string, string>; with?: Record<string, string> };
+
+/** The generated KMS steps and the artifact steps of a fixed workflow. */
+export function pipelineOf(yamlText: string): Pipeline {
+  const doc = parseYaml(yamlText).docs[0]!;
+  const wf = toPlain(doc) as { jobs: Record<string, { steps?: PlainStep[] }> };
+  const out: Pipeline = { encrypt: [], decrypt: [], uploads: [], downloads: [] };
+  for (const [job, def] of Object.entries(wf.jobs)) {
+    (def.steps ?? []).forEach((s, index) => {
+      const env = Object.fromEntries(Object.entries(s.env ?? {}).map(([k, v]) => [k, String(v)]));
+      if (s.run?.includes(ENCRYPT_MARKER)) out.encrypt.push({ job, index, env, run: s.run });
+      if (s.run?.includes(DECRYPT_MARKER)) out.decrypt.push({ job, index, env, run: s.run });
+      const art = { job, index, name: String(s.with?.name ?? ''), path: String(s.with?.path ?? '.') };
+      if (s.uses?.startsWith('actions/upload-artifact@')) out.uploads.push(art);
+      if (s.uses?.startsWith('actions/download-artifact@')) out.downloads.push(art);
+    });
+  }
+  return out;
+}
+
+/** `${{ runner.temp }}` is the only expression the generated env holds. */
+export function resolveExpr(value: string, runnerTemp: string): string {
+  const v = value.replace(/\$\{\{\s*runner\.temp\s*\}\}/g, runnerTemp);
+  if (v.includes('${{')) throw new Error(`unexpected expression in ${value}`);
+  return v;
+}
+
+/** Run a step's script as GitHub does for `run:` (bash -e {0}) in `cwd`. */
+export function runStep(step: GeneratedStep, cwd: string, env: NodeJS.ProcessEnv): SpawnSyncReturns<string> {
+  const file = join(env.RUNNER_TEMP!, `step-${step.job}-${step.index}.sh`);
+  writeFileSync(file, step.run);
+  const stepEnv: Record<string, string> = {};
+  for (const [k, v] of Object.entries(step.env)) stepEnv[k] = resolveExpr(v, env.RUNNER_TEMP!);
+  return spawnSync('bash', ['-e', file], { cwd, encoding: 'utf8', env: { ...env, ...stepEnv } });
+}
+
+/** upload-artifact@v4 with one directory: the artifact holds the directory's contents. */
+export function upload(path: string, cwd: string, store: string, name: string, runnerTemp: string): string {
+  const src = resolve(cwd, resolveExpr(path, runnerTemp));
+  const dest = join(store, name);
+  rmSync(dest, { recursive: true, force: true });
+  mkdirSync(dest, { recursive: true });
+  for (const entry of readdirSync(src)) cpSync(join(src, entry), join(dest, entry), { recursive: true });
+  return dest;
+}
+
+/** download-artifact@v4 with a name: the artifact's contents into `path` (created). */
+export function download(store: string, name: string, path: string, cwd: string): void {
+  const dest = resolve(cwd, path);
+  mkdirSync(dest, { recursive: true });
+  const src = join(store, name);
+  if (!existsSync(src)) throw new Error(`no artifact ${name}`);
+  for (const entry of readdirSync(src)) cpSync(join(src, entry), join(dest, entry), { recursive: true });
+}
