@@ -120,6 +120,10 @@ export interface DeployScan {
 export function scanDeploys(facts: ScriptFacts): DeployScan {
   const out: DeployScan = { bare: [], wrapped: 0, refused: [] };
   for (const c of facts.commands) {
+    if (c.words[0]?.text === 'exec' && deployIn(c.words.slice(1))) {
+      out.refused.push({ label: facts.script.slice(c.start, c.end), reason: 'exec replaces the shell; a retry cannot come back to it' });
+      continue;
+    }
     const hit = deployIn(c.words);
     if (!hit) {
       // `retry 3 npx cdk deploy`, `wf_fix_retry cdk deploy`: a helper already retries it.
@@ -129,7 +133,6 @@ export function scanDeploys(facts: ScriptFacts): DeployScan {
     }
     const label = facts.script.slice(c.words[hit.insert]!.start, c.words[hit.end - 1]!.end);
     if (retryingFrame(facts, c)) { out.wrapped++; continue; }
-    if (c.words[0]!.text === 'exec') { out.refused.push({ label, reason: 'exec replaces the shell; a retry cannot come back to it' }); continue; }
     out.bare.push({ command: c, insertAt: c.words[hit.insert]!.start, label });
   }
   return out;

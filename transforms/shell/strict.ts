@@ -88,11 +88,22 @@ export function nounsetRisk(facts: ScriptFacts, envNames: ReadonlySet<string>): 
       return 'it reads $!, which is unset until a command runs in the background';
     }
     if (isSpecialParam(r.name)) continue;
-    if (isPositional(r.name)) return `it reads the positional parameter $${r.name}, which may be unset`;
+    if (isPositional(r.name)) {
+      if (functionArgumentSet(facts, r.frames, Number(r.name))) continue;
+      return `it reads the positional parameter $${r.name}, which may be unset`;
+    }
     if (RUNNER_VARIABLES.has(r.name) || envNames.has(r.name) || assignedBefore(facts, r)) continue;
     return `it reads $${r.name}, which is neither in env: nor assigned before it is read`;
   }
   return undefined;
+}
+
+/** `$n` inside a function that every call in the script gives at least n plain arguments. */
+function functionArgumentSet(facts: ScriptFacts, frames: number[], n: number): boolean {
+  const fn = facts.frames.filter((f) => f.kind === 'func' && frames.includes(f.id)).pop();
+  if (!fn?.name) return false;
+  const calls = facts.commands.filter((c) => c.words[0]?.text === fn.name);
+  return calls.length > 0 && calls.every((c) => c.words.length > n && c.words.slice(1, n + 1).every((w) => !/\$\{?[@*]/.test(w.text)));
 }
 
 /** The options a `set` line must add; rendered as one `set` command. */
