@@ -13,6 +13,7 @@ import { repositoryRoot } from './repo.js';
 import type { Transform } from './transform.js';
 import { processText, type FileOutcome, type ReportedFinding } from './workflow/engine.js';
 import { TRANSFORMS, TRANSFORM_IDS } from '../transforms/index.js';
+import { generatorSources, isSourceFile, processSourceFile, sourceDeps } from './generators/process.js';
 
 export interface RunOptions {
   paths: string[];
@@ -87,6 +88,7 @@ export function processFile(absPath: string, cwd: string, configs: ConfigCache, 
   const path = displayPath(cwd, absPath);
   const base = { path, absPath, diff: '', written: false, findings: [] as ReportedFinding[] };
   if (skipReason) return { ...base, status: 'skipped', reason: skipReason };
+  if (isSourceFile(absPath)) return processSourceFile(absPath, sourceDeps(opts, configs, repositoryRoot));
   let config: Config;
   try {
     config = configs.forFile(absPath);
@@ -120,6 +122,7 @@ export function run(opts: RunOptions): RunResult {
   for (const m of missing) errors.push(`${m}: no such file or directory`);
   const configs = new ConfigCache(opts);
   const results = files.map((f) => processFile(f.path, opts.cwd, configs, opts, f.skip));
+  results.push(...generatorSources(results, sourceDeps(opts, configs, repositoryRoot)));
   return { files: results, errors };
 }
 

@@ -6,6 +6,8 @@
 import { resolve } from 'node:path';
 import { discover } from '../discover.js';
 import { ConfigCache, processFile, type FileResult, type RunOptions, type RunResult } from '../run.js';
+import { generatorSources, sourceDeps } from '../generators/process.js';
+import { repositoryRoot } from '../repo.js';
 import type { Transform } from '../transform.js';
 import { branchRepository, type GitOutcome } from './git-branch.js';
 import { writePatches, type PatchWritten } from './patch-dir.js';
@@ -34,6 +36,7 @@ export async function runBulk(opts: BulkOptions, progress?: Progress): Promise<B
   // With --git-branch, files are written only after the branch exists.
   const passOpts: RunOptions = { ...opts, write: opts.write && !opts.gitBranch };
   let results = await processFiles(files, passOpts, opts.jobs, progress);
+  results.push(...generatorSources(results, sourceDeps(passOpts, new ConfigCache(passOpts), repositoryRoot)));
   const repositories = groupByRepository(results, opts.cwd);
 
   const gitOutcomes: GitOutcome[] = [];
