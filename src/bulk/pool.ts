@@ -37,6 +37,15 @@ function inProcess(tasks: Task[], opts: RunOptions, progress?: Progress): FileRe
   });
 }
 
+/**
+ * The options as data a worker can receive: primitives and arrays of them
+ * (callers may pass a wider object, e.g. with the transform registry).
+ */
+function plainOptions(o: RunOptions): RunOptions {
+  const plain = (v: unknown): boolean => v === null || ['string', 'number', 'boolean', 'undefined'].includes(typeof v);
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => plain(v) || (Array.isArray(v) && v.every(plain)))) as unknown as RunOptions;
+}
+
 function inWorkers(tasks: Task[], opts: RunOptions, n: number, workerUrl: URL, progress?: Progress): Promise<FileResult[]> {
   const results: FileResult[] = new Array(tasks.length);
   let next = 0;
@@ -58,7 +67,7 @@ function inWorkers(tasks: Task[], opts: RunOptions, n: number, workerUrl: URL, p
     };
     let idle = 0;
     for (let i = 0; i < n; i++) {
-      const w = new Worker(workerUrl, { workerData: { opts } });
+      const w = new Worker(workerUrl, { workerData: { opts: plainOptions(opts) } });
       workers.push(w);
       w.on('message', (batch: TaskResult[]) => {
         for (const r of batch) results[r.index] = r.result;
