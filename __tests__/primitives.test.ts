@@ -36,6 +36,14 @@ describe('insertPairs', () => {
     expect(applyEdits(text, insertPairs(text, map, { 'id-token': 'write' }, 2))).toBe(lines('permissions: { contents: read, id-token: write }'));
   });
 
+  test('flow mapping: values with flow indicators (an expression) are quoted', () => {
+    const text = lines('env: { A: b }');
+    const map = mapAt(text, 'env');
+    expect(applyEdits(text, insertPairs(text, map, { X: '${{ github.actor }}', Y: 'a,b' }, 2))).toBe(
+      lines('env: { A: b, X: "${{ github.actor }}", Y: "a,b" }'),
+    );
+  });
+
   test('nested values render as blocks; values needing quotes are quoted', () => {
     const text = lines('a:', '  b: 1');
     const map = mapAt(text, 'a');

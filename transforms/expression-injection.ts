@@ -165,7 +165,8 @@ function fix(ctx: TransformContext, finding: Finding): Fix | undefined {
   const p = planStep(ctx.wf, job, step, script);
   if (p.refused) throw new EditRefused(p.refused);
   if (p.script === script) return undefined;
-  const edits = [...envEdits(ctx, step, p.newEnv), ...editRunScript(ctx.text, step, p.script, ctx.wf.indentUnit)];
+  // Script edits first: when run: is a one-line scalar followed by the new env:, both insert at the same offset.
+  const edits = [...editRunScript(ctx.text, step, p.script, ctx.wf.indentUnit), ...envEdits(ctx, step, p.newEnv)];
   return {
     edits,
     declares: [{ path: [...step.path, 'run'] }, { path: [...step.path, 'env'] }],

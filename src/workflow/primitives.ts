@@ -93,7 +93,12 @@ export function insertPairs(
     const parts = Object.entries(pairs).map(([k, v]) => {
       if (typeof v === 'object' && v !== null) throw new EditRefused('nested value into a flow mapping');
       if (typeof v === 'string' && v.includes('\n')) throw new EditRefused('multi-line value into a flow mapping');
-      return `${scalarText(k)}: ${scalarText(v)}`;
+      // Flow indicators ({ } [ ] ,) end a plain scalar inside a flow mapping: quote such values.
+      const flowSafe = (x: string | number | boolean | null) => {
+        const t = scalarText(x);
+        return typeof x === 'string' && /^[^'"].*[{}[\],]/.test(t) ? JSON.stringify(x) : t;
+      };
+      return `${flowSafe(k)}: ${flowSafe(v)}`;
     });
     const close = text.lastIndexOf('}', map.range![1]);
     let at = close;
