@@ -661,7 +661,8 @@ export function runSourceTransform(transform: SourceTransform, raw: string, path
     ctx = makeContext(next, path, config);
     if (pass === MAX_PASSES - 1) return { ...base, status: 'error', reason: `source fixes did not converge after ${MAX_PASSES} passes` };
   }
-  const finish = transform.finish?.(ctx) ?? [];
+  // Imports only for what this run wrote (a file that already lacks one is not ours to fix).
+  const finish = ctx.text !== raw ? transform.finish?.(ctx) ?? [] : [];
   if (finish.length) {
     const next = applyEdits(ctx.text, finish);
     const why = parseError(next, path);
