@@ -35,7 +35,7 @@ export interface Moto {
   /** Env for the generated scripts: the real CLI pointed at moto, RUNNER_TEMP set. */
   env(runnerTemp: string, extra?: Record<string, string>): NodeJS.ProcessEnv;
   aws(args: string[]): SpawnSyncReturns<string>;
-  stop(): void;
+  stop(): Promise<void>;
 }
 
 /**
@@ -77,7 +77,11 @@ export async function startMoto(shimDir: string): Promise<Moto> {
     proc,
     env,
     aws: (args) => spawnSync(join(shimDir, 'aws'), args, { encoding: 'utf8', env: env(shimDir) }),
-    stop: () => { if (proc.exitCode === null) proc.kill('SIGTERM'); },
+    stop: () => new Promise<void>((ok) => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return ok();
+      proc.once('exit', () => ok());
+      proc.kill('SIGTERM');
+    }),
   };
 }
 
@@ -129,13 +133,27 @@ export function resolveExpr(value: string, runnerTemp: string): string {
   return v;
 }
 
-/** Run a step's script as GitHub does for `run:` (bash -e {0}) in `cwd`. */
-export function runStep(step: GeneratedStep, cwd: string, env: NodeJS.ProcessEnv): SpawnSyncReturns<string> {
-  const file = join(env.RUNNER_TEMP!, `step-${step.job}-${step.index}.sh`);
+export interface StepResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run a step's script as GitHub does for `run:` (bash -e {0}) in `cwd`; steps may run concurrently. */
+export function runStep(step: GeneratedStep, cwd: string, env: NodeJS.ProcessEnv): Promise<StepResult> {
+  const file = join(env.RUNNER_TEMP!, `step-${step.job}-${step.index}-${process.hrtime.bigint()}.sh`);
   writeFileSync(file, step.run);
   const stepEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(step.env)) stepEnv[k] = resolveExpr(v, env.RUNNER_TEMP!);
-  return spawnSync('bash', ['-e', file], { cwd, encoding: 'utf8', env: { ...env, ...stepEnv } });
+  return new Promise((ok, fail) => {
+    const child = spawn('bash', ['-e', file], { cwd, env: { ...env, ...stepEnv } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('error', fail);
+    child.on('close', (code) => ok({ status: code ?? -1, stdout, stderr }));
+  });
 }
 
 /** upload-artifact@v4 with one directory: the artifact holds the directory's contents. */
