@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { workerCount, MIN_FILES_PER_WORKER } from '../src/bulk/pool.js';
+import { progressEnabled } from '../src/bulk/progress.js';
 import { readReposFile } from '../src/bulk/repos.js';
 import { runCli, tempDir } from './helpers.js';
 import { CLEAN_WORKFLOW, git, GIT_ENV, keysWorkflow, makeRepo } from './repos.js';
@@ -95,6 +96,14 @@ describe('--jobs', () => {
     // The diff on stdout is the same too, and so is the exit code of --check.
     expect(cli([...ONLY, '--jobs', '2', '.'], base).stdout).toBe(cli([...ONLY, '--jobs', '1', '.'], base).stdout);
     expect(cli(['--check', ...ONLY, '--jobs', '2', '.'], base).status).toBe(1);
+  });
+
+  test('progress goes to stderr only when it is a terminal and not in CI', () => {
+    const tty = { isTTY: true } as NodeJS.WriteStream;
+    const pipe = { isTTY: false } as NodeJS.WriteStream;
+    expect(progressEnabled(tty, {})).toBe(true);
+    expect(progressEnabled(tty, { CI: 'true' })).toBe(false);
+    expect(progressEnabled(pipe, {})).toBe(false);
   });
 
   test('--jobs must be a whole number >= 1', () => {
