@@ -193,8 +193,14 @@ export function unreferencedSecrets(ctx: TransformContext): string[] {
     keyEnvPairs(job.env).forEach(note);
   }
   keyEnvPairs(ctx.wf.env).forEach(note);
-  let rest = ctx.text;
-  for (const [a, b] of spans.sort((x, y) => y[0] - x[0])) rest = rest.slice(0, a) + rest.slice(b);
+  const kept: string[] = [];
+  let pos = 0;
+  for (const [a, b] of spans.sort((x, y) => x[0] - y[0])) {
+    if (a > pos) kept.push(ctx.text.slice(pos, a));
+    pos = Math.max(pos, b);
+  }
+  kept.push(ctx.text.slice(pos));
+  const rest = kept.join('');
   const still = new Set(secretsIn(rest));
   return [...removed].filter((s) => !still.has(s)).sort();
 }

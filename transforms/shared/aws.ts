@@ -65,8 +65,24 @@ export function isCrossAccountRole(role: string | undefined, baseRole: string): 
   return baseAccount !== undefined && !/\$\{\{/.test(baseAccount) ? baseAccount !== account : true;
 }
 
+/** Per-workflow memo for whole-workflow scans (the model is immutable within a pass). */
+function memo<T>(cache: WeakMap<Workflow, T>, wf: Workflow, compute: () => T): T {
+  let v = cache.get(wf);
+  if (v === undefined) {
+    v = compute();
+    cache.set(wf, v);
+  }
+  return v;
+}
+
+const OIDC_ROLES = new WeakMap<Workflow, string[]>();
+
 /** Role expressions already used for OIDC in this workflow, most used first. */
 export function existingOidcRoles(wf: Workflow): string[] {
+  return [...memo(OIDC_ROLES, wf, () => scanOidcRoles(wf))];
+}
+
+function scanOidcRoles(wf: Workflow): string[] {
   const count = new Map<string, number>();
   for (const job of wf.jobs) {
     for (const step of job.steps) {
@@ -121,8 +137,14 @@ export function sessionNameFor(jobId: string, taken: ReadonlySet<string>, suffix
   return name;
 }
 
-/** Session names already written in the workflow. */
+const SESSION_NAMES = new WeakMap<Workflow, Set<string>>();
+
+/** Session names already written in the workflow (a fresh set: callers may add to it). */
 export function sessionNamesIn(wf: Workflow): Set<string> {
+  return new Set(memo(SESSION_NAMES, wf, () => scanSessionNames(wf)));
+}
+
+function scanSessionNames(wf: Workflow): Set<string> {
   const out = new Set<string>();
   for (const job of wf.jobs) {
     for (const step of job.steps) {
