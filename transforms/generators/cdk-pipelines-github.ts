@@ -43,8 +43,12 @@ export const MODULE = 'cdk-pipelines-github';
 export const REGENERATE = 'npx cdk synth';
 
 /**
- * First cdk-pipelines-github release with `AwsCredentials.fromOpenIdConnect`
- * (the `awsCreds` prop). TO VERIFY: best knowledge, not looked up.
+ * First cdk-pipelines-github release line with `AwsCredentials.fromOpenIdConnect`
+ * (the `awsCreds` prop, cdklabs/cdk-pipelines-github#372, Oct 2022, which
+ * deprecated `awsCredentials` and `gitHubActionRoleArn`). Checked against the
+ * published READMEs: 0.2.201 still documents `gitHubActionRoleArn`, 0.3.13
+ * documents `awsCreds: AwsCredentials.fromOpenIdConnect(...)`; the prop arrived
+ * with the 0.3 line.
  */
 export const FROM_OPENID_CONNECT_SINCE = '0.3.0';
 
