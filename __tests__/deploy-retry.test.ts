@@ -87,6 +87,15 @@ describe('deploy-retry: golden', () => {
     expect(fn(90, 4, 'fixed').join('\n')).not.toContain('delay * 2');
   });
 
+  test('a folded (>-) run: becomes a literal block, chomping and comment kept', () => {
+    const input = workflow('      - run: >- # deploy', '          npx cdk deploy', '          StackA StackB', '          --require-approval never');
+    expect(fixed(input, ID)).toBe(workflow(
+      '      - run: |- # deploy',
+      ...fn(30).map((l) => '          ' + l),
+      '          wf_fix_retry npx cdk deploy StackA StackB --require-approval never',
+    ));
+  });
+
   test('already-retried commands and other shells are left alone', () => {
     const input = workflow(
       '      - run: |',

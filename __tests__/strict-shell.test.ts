@@ -37,6 +37,20 @@ describe('strict-shell: -u allowed', () => {
     }));
   });
 
+  test('[[ ]]; then, case, arrays, arithmetic and command substitution are read', () => {
+    const script = [
+      'if [[ $GITHUB_REF == refs/heads/main ]]; then ENV=prod; else ENV=dev; fi',
+      'case "$ENV" in prod) N=2 ;; *) N=1 ;; esac',
+      'ARR=(a "b c")',
+      'COUNT=$(( ${#ARR[@]} + 1 ))',
+      'OUT="$(echo "$ENV" | tr a-z A-Z)"',
+      'echo "$OUT $COUNT ${ARR[0]}"',
+    ];
+    expect(fixed(wf(script), ID)).toBe(wf(['set -euo pipefail', ...script]));
+    const caseOnly = ['X=a', 'case "$X" in a) N=2 ;; esac', 'echo "$N"'];
+    expect(fixText(wf(caseOnly), ID).findings[0]!.message).toContain('not -u: it reads $N,');
+  });
+
   test('function arguments every call passes, while-read loops, workflow env', () => {
     const script = ['greet() {', '  echo "hello $1"', '}', 'greet world', 'printf "a\\n" | while read -r line; do echo "$line $WFVAR"; done'];
     const out = fixed(wf(script, { top: ['env:', '  WFVAR: x'] }), ID);

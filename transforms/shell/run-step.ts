@@ -163,8 +163,21 @@ export function editRunScript(text: string, step: Step, next: string, unit: numb
       return { start: b.lineStarts[h.oldStart]!, end: b.lineEnds[h.oldEnd - 1]!, text: body.join('\n') };
     });
   }
-  // A single-line scalar: becomes `run: |` with the script below, any comment kept on the header line.
   const [start, valueEnd] = node.range!;
+  if (node.type === 'BLOCK_FOLDED') {
+    // `>` folds its lines into one command line: rewrite it as a literal block (same chomping, comment kept).
+    const header = text.slice(start, lineEndAt(text, start));
+    if (old.replace(/\n$/, '').includes('\n') || !/^>-?(\s|$)/.test(header)) throw new EditRefused('folded block scalar (>) with several lines in run:');
+    const headerEnd = lineEndAt(text, start);
+    const contentEnd = lastContentLineEnd(text, headerEnd + 1, valueEnd);
+    const first = text.slice(headerEnd + 1, lineEndAt(text, headerEnd + 1));
+    const indent = first.length - first.trimStart().length;
+    return [
+      { start, end: start + 1, text: '|' },
+      { start: headerEnd + 1, end: contentEnd, text: pad(nextLines, indent).join('\n') },
+    ];
+  }
+  // A single-line scalar: becomes `run: |` with the script below, any comment kept on the header line.
   if (lineEndAt(text, start) < valueEnd) throw new EditRefused('multi-line flow scalar in run:');
   if (/^[ \t]/.test(nextLines[0]!)) throw new EditRefused('script starts with whitespace; cannot write it as a block scalar');
   const keyNode = getPair(step.node, 'run')!.key as YamlNode;

@@ -545,6 +545,7 @@ class Reader {
     while (this.i < s.length) {
       const c = s[this.i]!;
       if (c === ' ' || c === '\t' || c === '\n') break;
+      if (doubleBracket && (c === ';' || s.slice(start, this.i) === ']]')) break;
       if (!doubleBracket && ';&|()<>'.includes(c)) {
         if (c === '(' && /^[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=$/.test(s.slice(start, this.i))) {
           this.arrayLiteral();
