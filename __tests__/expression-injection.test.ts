@@ -119,6 +119,13 @@ describe('expression-injection: golden', () => {
     ]));
   });
 
+  test('CRLF files keep CRLF; bytes outside the step stay identical', () => {
+    const input = wf(['      - run: |', '          echo "${{ github.head_ref }}"', '          echo done']).replace(/\n/g, '\r\n');
+    expect(fixed(input, ID)).toBe(wf([
+      '      - run: |', '          echo "${GITHUB_HEAD_REF}"', '          echo done', '        env:', '          GITHUB_HEAD_REF: ${{ github.head_ref }}',
+    ]).replace(/\n/g, '\r\n'));
+  });
+
   test('unsafe places are refused with the reason; other shells are reported only', () => {
     const quoted = fixText(wf(['      - run: |', "          cat <<'EOF'", '          ${{ github.head_ref }}', '          EOF']), ID);
     expect(quoted.status).toBe('unchanged');

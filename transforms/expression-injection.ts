@@ -80,7 +80,7 @@ function planStep(wf: Workflow, job: Job, step: Step, script: string): Plan {
     const reuse = [...effective].find(([n, v]) => sameExpression(v, text) && !assigned.has(n) && /^[A-Za-z_]\w*$/.test(n))?.[0];
     let name = reuse;
     if (!name) {
-      const base = envNameFor(ref === expressionBody(text) ? ref : ref);
+      const base = envNameFor(ref);
       // A runner variable holding this very value (GITHUB_REF for github.ref) may be named again.
       const sameAsRunner = RUNNER_VARIABLES.has(base) && `github.${base.slice('GITHUB_'.length).toLowerCase()}` === expressionBody(text)
         && !declared.has(base) && !namesUsed(facts).has(base);

@@ -773,11 +773,3 @@ export function namesUsed(facts: ScriptFacts): Set<string> {
 export function assignedBefore(facts: ScriptFacts, read: VarRead): boolean {
   return facts.assigns.some((a) => a.name === read.name && a.definite && a.offset <= read.offset && read.frames.includes(a.frame));
 }
-
-/** Literal text of a word with simple quoting removed (undefined when it has expansions). */
-export function literalWord(w: Word): string | undefined {
-  if (w.plain) return w.text;
-  if (/^'[^']*'$/.test(w.text)) return w.text.slice(1, -1);
-  if (/^"[^"$`\\]*"$/.test(w.text)) return w.text.slice(1, -1);
-  return undefined;
-}
