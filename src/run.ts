@@ -8,7 +8,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { ConfigError, defaultConfig, findConfigFile, loadConfigFile, type Config } from './config.js';
 import { discover } from './discover.js';
 import { unifiedDiff } from './diff.js';
-import { writeIfUnchanged } from './write.js';
+import { removeStaleTemps, writeIfUnchanged } from './write.js';
 import { repositoryRoot } from './repo.js';
 import type { Transform } from './transform.js';
 import { processText, type FileOutcome, type ReportedFinding } from './workflow/engine.js';
@@ -121,6 +121,10 @@ export function run(opts: RunOptions): RunResult {
   const { files, missing } = discover(opts.paths, opts.cwd);
   for (const m of missing) errors.push(`${m}: no such file or directory`);
   const configs = new ConfigCache(opts);
+  if (opts.write) {
+    // Temp files of an earlier run killed mid-write (see write.ts); only wf-fix's own names.
+    for (const dir of new Set(files.filter((f) => !f.skip).map((f) => dirname(f.path)))) removeStaleTemps(dir);
+  }
   const results = files.map((f) => processFile(f.path, opts.cwd, configs, opts, f.skip));
   results.push(...generatorSources(results, sourceDeps(opts, configs, repositoryRoot)));
   return { files: results, errors };

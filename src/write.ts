@@ -1,13 +1,66 @@
 /**
  * Atomic, careful writes: the file is re-read first and left alone if it
  * changed since it was read; the new content goes to a temp file in the same
- * directory (same file system, file mode kept) and is renamed over the old.
+ * directory (same file system, file mode and owner kept, fsynced) and is
+ * renamed over the old, so a reader (or a killed run) sees the old or the new
+ * bytes, never a mix. A symlink (inside the repository: discover() refuses
+ * the others) is written through, so the link stays a link.
+ *
+ * Temp files are named `.<name>.wf-fix-<pid>-<n>.tmp`. A run killed with
+ * SIGKILL between creating and renaming one leaves it behind; the next
+ * `--write` over that directory removes such files whose pid is no longer
+ * running (removeStaleTemps). No other file is ever deleted.
  */
-import { chmodSync, closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { accessSync, chmodSync, closeSync, constants, fchownSync, fsyncSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
+const TEMP_NAME = /^\..+\.wf-fix-(\d+)-\d+\.tmp$/;
+let tempCounter = 0;
+
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.wf-fix-${process.pid}-${++tempCounter}.tmp`);
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Remove wf-fix temp files left in `dir` by runs that no longer exist; returns their paths. */
+export function removeStaleTemps(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const m = TEMP_NAME.exec(name);
+    if (!m || Number(m[1]) === process.pid || pidAlive(Number(m[1]))) continue;
+    try {
+      unlinkSync(join(dir, name));
+      removed.push(join(dir, name));
+    } catch { /* gone already, or not ours to remove */ }
+  }
+  return removed;
+}
+
+/** Test seam: runs after the re-read check, just before the temp file is written. */
+export const writeHooks: { beforeWrite?: (path: string) => void } = {};
+
+const permissionDenied = (code: string | undefined) => code === 'EACCES' || code === 'EPERM' || code === 'EROFS';
+
 /** Returns an error message, or undefined when the file was written. */
-export function writeIfUnchanged(path: string, expected: Buffer, content: string): string | undefined {
+export function writeIfUnchanged(given: string, expected: Buffer, content: string): string | undefined {
+  let path = given;
+  try {
+    path = realpathSync(given);
+  } catch { /* reported by the read below */ }
   let now: Buffer;
   try {
     now = readFileSync(path);
@@ -15,27 +68,39 @@ export function writeIfUnchanged(path: string, expected: Buffer, content: string
     return `cannot re-read before writing: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
   }
   if (!now.equals(expected)) return 'file changed on disk while wf-fix was processing it; left as it is now';
-  let mode: number;
+  let st;
   try {
-    mode = statSync(path).mode & 0o7777;
+    st = statSync(path);
+    accessSync(path, constants.W_OK);
   } catch (e) {
-    return `cannot stat: ${(e as NodeJS.ErrnoException).code}`;
+    const code = (e as NodeJS.ErrnoException).code;
+    return `cannot write ${given}: ${permissionDenied(code) ? 'permission denied (read-only path)' : code ?? (e as Error).message}`;
   }
-  const tmp = join(dirname(path), `.${basename(path)}.wf-fix-${process.pid}-${Date.now()}.tmp`);
+  const mode = st.mode & 0o7777;
+  writeHooks.beforeWrite?.(path);
+  const tmp = tempPathFor(path);
   let fd: number | undefined;
   try {
     fd = openSync(tmp, 'wx', mode);
+    try {
+      fchownSync(fd, st.uid, st.gid); // only root may give a file away; others keep their own
+    } catch { /* not permitted: the temp file keeps the writer's owner */ }
     writeSync(fd, content);
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
     chmodSync(tmp, mode);
+    const again = readFileSync(path);
+    if (!again.equals(expected)) {
+      unlinkSync(tmp);
+      return 'file changed on disk while wf-fix was processing it; left as it is now';
+    }
     renameSync(tmp, path);
     return undefined;
   } catch (e) {
     if (fd !== undefined) try { closeSync(fd); } catch { /* already closed */ }
     try { unlinkSync(tmp); } catch { /* never created */ }
     const code = (e as NodeJS.ErrnoException).code;
-    return `cannot write ${path}: ${code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'permission denied (read-only path)' : code ?? (e as Error).message}`;
+    return `cannot write ${given}: ${permissionDenied(code) ? 'permission denied (read-only path)' : code ?? (e as Error).message}`;
   }
 }

@@ -21,6 +21,7 @@ import {
   type Pair,
   type ParsedNode,
 } from 'yaml';
+import { positionFinder } from './workflow/lines.js';
 
 export { isAlias, isMap, isPair, isScalar, isSeq, Scalar, YAMLMap, YAMLSeq };
 export type { YamlNode, Pair, ParsedNode, Document };
@@ -43,7 +44,8 @@ export interface ParsedYaml {
 const PARSE_OPTIONS = {
   version: '1.2' as const,
   schema: 'core' as const,
-  uniqueKeys: true,
+  /** Checked by duplicateKeys() in linear time (yaml's own check is quadratic per mapping). */
+  uniqueKeys: false,
   prettyErrors: true,
   strict: true,
   /** Bound alias expansion ("billion laughs"): toJS refuses beyond this. */
@@ -68,10 +70,35 @@ export function parseYaml(text: string): ParsedYaml {
     for (const e of (docs as { errors?: unknown[] }).errors ?? []) errors.push(toProblem(e as never));
   }
   for (const d of list) {
+    const dup = d.errors.length ? undefined : duplicateKey(d.contents);
+    if (dup) errors.push({ message: `Map keys must be unique (${dup.key} repeated)`, ...positionFinder(text)(dup.offset), code: 'DUPLICATE_KEY' });
     for (const e of d.errors) errors.push(toProblem(e as never));
     for (const w of d.warnings) warnings.push(toProblem(w as never));
   }
   return { docs: list, errors, warnings };
+}
+
+/** The first key repeated in a mapping (scalar keys compared by value), found without recursion. */
+function duplicateKey(root: unknown): { offset: number; key: string } | undefined {
+  const stack: unknown[] = [root];
+  while (stack.length) {
+    const node = stack.pop();
+    if (isSeq(node)) {
+      for (const item of node.items) stack.push(item);
+    } else if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        if (isScalar(pair.key)) {
+          const v = pair.key.value;
+          const k = `${typeof v}:${String(v)}`;
+          if (seen.has(k)) return { offset: pair.key.range?.[0] ?? 0, key: JSON.stringify(String(v)).slice(0, 60) };
+          seen.add(k);
+        }
+        stack.push(pair.value);
+      }
+    }
+  }
+  return undefined;
 }
 
 /** Plain JS value of a parsed document (aliases bounded by maxAliasCount). */

@@ -4,12 +4,15 @@
  * left to fix (ESLint's fixed point). Transforms never see each other.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Config } from '../config.js';
 import type { Declared, Finding, Fix, Transform, TransformContext } from '../transform.js';
-import { parseYaml, toPlain, type Document } from '../yaml.js';
-import { applyEdits, overlapsAny, type TextEdit } from './edits.js';
+import { getNode, isAlias, isMap, isScalar, isSeq, keyString, parseYaml, toPlain, type Document, type YAMLMap } from '../yaml.js';
+import { applyEdits, rangesOverlap, type TextEdit } from './edits.js';
 import { detectGenerator } from './generated.js';
-import { positionAt } from './lines.js';
+import { positionFinder } from './lines.js';
 import { isSkip, modelWorkflow, type Workflow } from './model.js';
 import { EditRefused } from './primitives.js';
 import { decodeSource, encodeSource } from './source.js';
@@ -38,6 +41,12 @@ export interface FileOutcome {
   reason?: string;
   /** 1-based position of an error, when known. */
   errorLine?: number;
+  /**
+   * The validation gate refused a fix (its output would not parse, changed
+   * undeclared paths, or held a script failing `bash -n`): the file is left
+   * as it was and the status is 'error' (exit 2).
+   */
+  gateRejected?: boolean;
   findings: ReportedFinding[];
   /** The file's bytes as read, and as wf-fix would write them. */
   original: string;
@@ -57,30 +66,225 @@ export interface ProcessOptions {
 interface Parsed {
   doc: Document.Parsed;
   wf: Workflow;
+  /** The document as plain JS (aliases bounded), for the structural comparison. */
+  plain: unknown;
 }
 
 type ParseResult = Parsed | { skip: string } | { error: string; line?: number };
 
-function parseWorkflow(text: string): ParseResult {
-  const parsed = parseYaml(text);
-  if (parsed.errors.length) {
-    const e = parsed.errors[0]!;
-    return { error: e.message, line: e.line };
-  }
-  if (parsed.docs.length === 0 || parsed.docs.every((d) => d.contents === null)) return { skip: 'empty file (no YAML content)' };
-  if (parsed.docs.length > 1) return { skip: `multi-document YAML (${parsed.docs.length} documents): not a GitHub workflow` };
-  const tagWarning = parsed.warnings.find((w) => /tag/i.test(w.message));
-  if (tagWarning) return { skip: `custom YAML tags (${tagWarning.message}): CloudFormation or another non-workflow format` };
-  const doc = parsed.docs[0]!;
-  const wf = modelWorkflow(doc, text);
-  if (isSkip(wf)) return wf;
-  return { doc, wf };
+export const TOO_DEEP = 'nesting too deep to process safely (call stack exhausted)';
+
+function isStackOverflow(e: unknown): boolean {
+  return e instanceof RangeError || /maximum call stack/i.test(String((e as Error)?.message ?? ''));
 }
 
+/** One line, without the parser's own " at line N, column M:" (the reporter prints the position). */
+function yamlCause(message: string): string {
+  if (/maximum call stack/i.test(message)) return TOO_DEEP;
+  return message.replace(/\s+at line \d+, column \d+:?\s*$/, '').trim();
+}
+
+function describeNode(node: unknown): string {
+  if (isSeq(node)) return 'a sequence';
+  if (isMap(node)) return 'a mapping';
+  if (isScalar(node)) return `a scalar (${JSON.stringify(String(node.value)).slice(0, 40)})`;
+  return 'something else';
+}
+
+/**
+ * `jobs`, `steps` and `with` of the wrong type: GitHub rejects such a file,
+ * and wf-fix has nothing it can safely edit in it. Aliases are left alone
+ * (the model never expands them). Returns the first problem found.
+ */
+function shapeProblem(wf: Workflow): string | undefined {
+  const wrong = (node: unknown, want: 'mapping' | 'sequence') =>
+    node !== null && node !== undefined && !isAlias(node) && !(want === 'mapping' ? isMap(node) : isSeq(node));
+  const checkSteps = (steps: unknown, where: string): string | undefined => {
+    if (wrong(steps, 'sequence')) return `${where}.steps is ${describeNode(steps)}, not a sequence`;
+    if (!isSeq(steps)) return undefined;
+    for (const [i, step] of steps.items.entries()) {
+      if (wrong(step, 'mapping')) return `${where}.steps[${i}] is ${describeNode(step)}, not a mapping`;
+      const w = getNode(step, 'with');
+      if (wrong(w, 'mapping')) return `${where}.steps[${i}].with is ${describeNode(w)}, not a mapping`;
+    }
+    return undefined;
+  };
+  if (wf.kind === 'composite') return checkSteps(getNode(getNode(wf.root, 'runs'), 'steps'), 'runs');
+  const jobs = getNode(wf.root, 'jobs') as YAMLMap;
+  for (const pair of jobs.items) {
+    const id = keyString(pair) ?? '?';
+    if (wrong(pair.value, 'mapping')) return `jobs.${id} is ${describeNode(pair.value)}, not a mapping`;
+    const problem = checkSteps(getNode(pair.value, 'steps'), `jobs.${id}`);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+function parseWorkflow(text: string): ParseResult {
+  let parsed;
+  try {
+    parsed = parseYaml(text);
+  } catch (e) {
+    if (isStackOverflow(e)) return { error: TOO_DEEP };
+    throw e;
+  }
+  if (parsed.errors.length) {
+    const e = parsed.errors[0]!;
+    return { error: yamlCause(e.message), line: e.line };
+  }
+  if (parsed.docs.length === 0 || parsed.docs.every((d) => d.contents === null)) {
+    return { skip: text.trim() ? 'only comments or blank lines (no YAML content)' : 'empty file (no YAML content)' };
+  }
+  if (parsed.docs.length > 1) return { skip: `multi-document YAML (${parsed.docs.length} documents): not a GitHub workflow` };
+  const tagWarning = parsed.warnings.find((w) => /tag/i.test(w.message));
+  if (tagWarning) {
+    const where = tagWarning.line ? ` on line ${tagWarning.line}` : '';
+    return { skip: `custom YAML tag (${yamlCause(tagWarning.message)}${where}): CloudFormation or another non-workflow format` };
+  }
+  const doc = parsed.docs[0]!;
+  let plain: unknown;
+  try {
+    plain = toPlain(doc);
+  } catch (e) {
+    if (isStackOverflow(e)) return { error: TOO_DEEP };
+    if (/alias count/i.test((e as Error).message)) {
+      return { skip: 'YAML aliases expand beyond the safety limit (an alias bomb?): not processed' };
+    }
+    throw e;
+  }
+  const wf = modelWorkflow(doc, text);
+  if (isSkip(wf)) return wf;
+  const shape = shapeProblem(wf);
+  if (shape) return { skip: `${shape}: not a valid workflow, nothing to fix` };
+  return { doc, wf, plain };
+}
+
+/** `bash -n` results by script text (a run meets the same generated scripts many times). */
+const bashResults = new Map<string, string | undefined>();
+const BASH_CACHE_MAX = 5000;
+
+function remember(script: string, result: string | undefined): void {
+  if (bashResults.size >= BASH_CACHE_MAX) bashResults.clear();
+  bashResults.set(script, result);
+}
+
+const firstLine = (err: string) => err.trim().split('\n')[0] || 'bash -n failed';
+
 function bashSyntaxError(script: string): string | undefined {
+  if (bashResults.has(script)) return bashResults.get(script);
   const r = spawnSync('bash', ['-n'], { input: script, encoding: 'utf8' });
   if (r.error) return undefined; // no bash on this machine: nothing to check with
-  return r.status === 0 ? undefined : (r.stderr.trim().split('\n')[0] ?? 'bash -n failed');
+  const result = r.status === 0 ? undefined : firstLine(r.stderr);
+  remember(script, result);
+  return result;
+}
+
+/**
+ * `bash -n` over many scripts: each is still checked on its own (a
+ * concatenation could hide an error across script boundaries), but by one
+ * bash process per batch instead of one spawn from node per script.
+ */
+function checkScripts(scripts: readonly string[]): void {
+  const todo = [...new Set(scripts)].filter((s) => !bashResults.has(s));
+  if (todo.length <= 4) {
+    for (const s of todo) bashSyntaxError(s);
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'wf-fix-bash-'));
+  try {
+    const files = todo.map((s, i) => {
+      const f = join(dir, `${i}.sh`);
+      writeFileSync(f, s);
+      return f;
+    });
+    const loop = 'for f; do bash -n "$f" 2>"$f.err" || echo "$f"; done';
+    const r = spawnSync('xargs', ['-0', '-P', '4', '-n', '64', 'bash', '-c', loop, 'wf-fix'], { input: files.join('\0'), encoding: 'utf8', maxBuffer: 64 << 20 });
+    if (r.error || r.status !== 0) {
+      for (const s of todo) bashSyntaxError(s); // no xargs: one at a time
+      return;
+    }
+    const failed = new Set(r.stdout.split('\n').filter(Boolean));
+    todo.forEach((s, i) => remember(s, failed.has(files[i]!) ? firstLine(readFileSync(`${files[i]!}.err`, 'utf8').split(`${files[i]!}:`).join('bash:')) : undefined));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function isBashStep(shell: string | undefined, runsOn: string | undefined): boolean {
+  if (shell === undefined) return !/windows/i.test(runsOn ?? '');
+  return /^(bash|sh)\b/.test(shell.trim());
+}
+
+/** `run:` scripts (bash or sh) of the edited workflow that are not in the original, verbatim. */
+function changedScripts(before: Workflow, after: Workflow): string[] {
+  const old = new Set(before.jobs.flatMap((j) => j.steps.map((s) => s.script)));
+  const out = new Set<string>();
+  for (const job of after.jobs) {
+    for (const step of job.steps) {
+      if (step.script === undefined || old.has(step.script)) continue;
+      if (isBashStep(step.shell ?? job.defaultShell ?? after.defaultShell, job.runsOn)) out.add(step.script);
+    }
+  }
+  return [...out];
+}
+
+/**
+ * Edits taken in one pass, kept sorted by position so an overlap check looks
+ * at neighbours only (a big file with thousands of fixes stays fast). The
+ * current transform's edits go to a small array merged in by commit().
+ * Taken edits never overlap one another, so their ends are sorted too.
+ */
+class TakenEdits {
+  private main: TextEdit[] = [];
+  private current: TextEdit[] = [];
+
+  overlaps(edits: readonly TextEdit[]): boolean {
+    return edits.some((e) => TakenEdits.hits(this.main, e) || TakenEdits.hits(this.current, e));
+  }
+
+  add(edits: readonly TextEdit[]): void {
+    for (const e of edits) {
+      const list = this.current;
+      let lo = 0;
+      let hi = list.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        const t = list[mid]!;
+        if (t.start < e.start || (t.start === e.start && t.end <= e.end)) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo === list.length) list.push(e);
+      else list.splice(lo, 0, e);
+    }
+  }
+
+  /** Merge the current transform's edits into the sorted main list. */
+  commit(): void {
+    if (!this.current.length) return;
+    const a = this.main;
+    const b = this.current;
+    const out: TextEdit[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < a.length || j < b.length) {
+      if (j >= b.length || (i < a.length && (a[i]!.start < b[j]!.start || (a[i]!.start === b[j]!.start && a[i]!.end <= b[j]!.end)))) out.push(a[i++]!);
+      else out.push(b[j++]!);
+    }
+    this.main = out;
+    this.current = [];
+  }
+
+  private static hits(list: readonly TextEdit[], e: TextEdit): boolean {
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid]!.end < e.start) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < list.length && list[i]!.start <= e.end; i++) if (rangesOverlap(e, list[i]!)) return true;
+    return false;
+  }
 }
 
 interface Candidate {
@@ -97,33 +301,55 @@ function findingKey(f: Finding): string {
   return `${f.ruleId}\u0000${formatPath(f.path.slice(0, 2))}\u0000${f.message}`;
 }
 
-/** Check one combined application; returns the reason it is rejected, if it is. */
-function rejectReason(before: Parsed, text: string, candidates: readonly Candidate[], bashCheck: boolean): string | undefined {
+/**
+ * The validation gate for one combined application: the edited text parses
+ * as a workflow, changes only declared paths, and its new or modified bash
+ * scripts pass `bash -n`. Returns the parsed result, or why it is rejected.
+ */
+function gate(before: Parsed, text: string, candidates: readonly Candidate[], bashCheck: boolean): Parsed | { why: string } {
   const after = parseWorkflow(text);
-  if ('error' in after) return `the edited file would not parse (${after.error})`;
-  if ('skip' in after) return `the edited file would no longer be a workflow (${after.skip})`;
+  const why = 'doc' in after ? rejectReason(before, after, candidates, bashCheck) : 'error' in after
+    ? `the edited file would not parse (${after.error})`
+    : `the edited file would no longer be a workflow (${after.skip})`;
+  return why === undefined ? (after as Parsed) : { why };
+}
+
+function rejectReason(before: Parsed, after: Parsed, candidates: readonly Candidate[], bashCheck: boolean): string | undefined {
   const declared: Declared[] = candidates.flatMap((c) => c.fix.declares);
   let changes;
   try {
-    changes = structuralChanges(toPlain(before.doc), toPlain(after.doc));
+    changes = structuralChanges(before.plain, after.plain);
   } catch (e) {
+    if (isStackOverflow(e)) return `could not compare the parsed documents (${TOO_DEEP})`;
     return `could not compare the parsed documents (${(e as Error).message})`;
   }
   const stray = undeclaredChanges(changes, declared);
   if (stray.length) return `the edit would change ${stray.map((c) => formatPath(c.path)).join(', ')}, which the fix did not declare`;
   if (bashCheck) {
-    for (const c of candidates) {
-      for (const s of c.fix.scripts ?? []) {
-        const err = bashSyntaxError(s);
-        if (err) return `a generated script fails bash -n (${err})`;
-      }
+    const scripts = new Set([...candidates.flatMap((c) => c.fix.scripts ?? []), ...changedScripts(before.wf, after.wf)]);
+    checkScripts([...scripts]);
+    for (const s of scripts) {
+      const err = bashSyntaxError(s);
+      if (err) return `a run: script it generates or modifies fails bash -n (${err})`;
     }
   }
   return undefined;
 }
 
-/** Run every transform over one file's text. Never throws for bad input. */
+/**
+ * Run every transform over one file's text. Never throws: bad input is a
+ * skip or an error outcome, and so is a transform or engine failure.
+ */
 export function processText(raw: string, opts: ProcessOptions): FileOutcome {
+  try {
+    return processTextUnguarded(raw, opts);
+  } catch (e) {
+    const reason = isStackOverflow(e) ? TOO_DEEP : `internal error: ${(e as Error)?.message ?? String(e)}`;
+    return { status: 'error', reason, findings: [], original: raw, output: raw };
+  }
+}
+
+function processTextUnguarded(raw: string, opts: ProcessOptions): FileOutcome {
   const src = decodeSource(raw);
   const base: FileOutcome = { status: 'unchanged', findings: [], original: raw, output: raw };
   const bashCheck = opts.bashCheck ?? true;
@@ -133,16 +359,18 @@ export function processText(raw: string, opts: ProcessOptions): FileOutcome {
   } catch (e) {
     return { ...base, status: 'error', reason: `could not parse: ${(e as Error).message}` };
   }
-  if ('error' in first) return { ...base, status: 'error', reason: `invalid YAML: ${first.error}`, errorLine: first.line };
+  if ('error' in first) return { ...base, status: 'error', reason: first.error === TOO_DEEP ? first.error : `invalid YAML: ${first.error}`, errorLine: first.line };
   if ('skip' in first) return { ...base, status: 'skipped', reason: first.skip };
 
   const generator = detectGenerator(src.text);
   const reported = new Map<string, ReportedFinding>();
+  let finder = { text: src.text, at: positionFinder(src.text) };
   const report = (f: Finding, text: string): ReportedFinding => {
     const key = findingKey(f);
     let r = reported.get(key);
     if (!r) {
-      const pos = positionAt(text, f.offset);
+      if (finder.text !== text) finder = { text, at: positionFinder(text) };
+      const pos = finder.at(f.offset);
       r = { ruleId: f.ruleId, message: f.message, line: pos.line, column: pos.column, notes: [...(f.notes ?? [])], fixable: f.fixable, fixed: false };
       reported.set(key, r);
     }
@@ -156,7 +384,7 @@ export function processText(raw: string, opts: ProcessOptions): FileOutcome {
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     remaining = new Set<string>();
     const ctx: TransformContext = { wf: current.wf, text, config: opts.config, file: opts.file };
-    const taken: TextEdit[] = [];
+    const taken = new TakenEdits();
     const chosen: Candidate[] = [];
     for (const transform of opts.transforms) {
       let findings: Finding[];
@@ -173,41 +401,58 @@ export function processText(raw: string, opts: ProcessOptions): FileOutcome {
         try {
           fix = transform.fix(ctx, finding);
         } catch (e) {
-          if (!(e instanceof EditRefused)) throw e;
+          if (!(e instanceof EditRefused)) {
+            if (isStackOverflow(e)) throw e;
+            return { ...base, status: 'error', reason: `transform ${transform.meta.id} failed on line ${r.line}: ${(e as Error)?.message ?? String(e)}`, findings: [...reported.values()] };
+          }
           r.skippedBecause = e.message;
           continue;
         }
         for (const n of finding.notes ?? []) if (!r.notes.includes(n)) r.notes.push(n);
         if (!fix || fix.edits.length === 0) continue;
-        if (overlapsAny(fix.edits, taken)) continue; // picked up again next pass
-        taken.push(...fix.edits);
+        if (taken.overlaps(fix.edits)) continue; // picked up again next pass
+        taken.add(fix.edits);
         chosen.push({ transform, finding, fix });
       }
+      taken.commit();
     }
     if (chosen.length === 0) break;
 
     let accepted = chosen;
-    let next = applyEdits(text, taken);
-    if (rejectReason(current, next, chosen, bashCheck) !== undefined) {
+    let next = applyEdits(text, chosen.flatMap((c) => c.fix.edits));
+    let checked = gate(current, next, chosen, bashCheck);
+    if ('why' in checked) {
       // Find the culprits: keep each fix only if it passes on its own.
       accepted = [];
+      const rejected: string[] = [];
       for (const c of chosen) {
-        const alone = applyEdits(text, c.fix.edits);
-        const why = rejectReason(current, alone, [c], bashCheck);
-        if (why) report(c.finding, text).skippedBecause = why;
-        else accepted.push(c);
+        const alone = gate(current, applyEdits(text, c.fix.edits), [c], bashCheck);
+        if (!('why' in alone)) {
+          accepted.push(c);
+          continue;
+        }
+        const r = report(c.finding, text);
+        r.skippedBecause = `validation gate: ${alone.why}`;
+        rejected.push(`${c.transform.meta.id} fix on line ${r.line}: ${alone.why}`);
       }
-      if (accepted.length === 0) break;
-      next = applyEdits(text, accepted.flatMap((c) => c.fix.edits));
-      if (rejectReason(current, next, accepted, bashCheck)) {
-        accepted = accepted.slice(0, 1);
-        next = applyEdits(text, accepted[0]!.fix.edits);
+      if (rejected.length) {
+        // Never worse: a fix the gate refuses means the file is not written at all.
+        const findings = [...reported.values()].map((f) => ({ ...f, fixed: false }));
+        return {
+          ...base,
+          status: 'error',
+          gateRejected: true,
+          reason: `validation gate rejected the ${rejected.join('; the ')}; file left unchanged`,
+          findings,
+        };
       }
+      // Each passes alone but not together: apply the first now, the rest next pass.
+      next = applyEdits(text, accepted[0]!.fix.edits);
+      checked = gate(current, next, accepted.slice(0, 1), bashCheck);
+      if ('why' in checked) break; // cannot happen: it passed alone above
     }
-    const parsed = parseWorkflow(next);
-    if (!('doc' in parsed)) break; // cannot happen: verified above
     text = next;
-    current = parsed;
+    current = checked;
     if (pass === MAX_PASSES - 1) {
       return { ...base, status: 'error', reason: `fixes did not converge after ${MAX_PASSES} passes` };
     }
@@ -224,5 +469,12 @@ export function processText(raw: string, opts: ProcessOptions): FileOutcome {
     }
   }
   const output = text === src.text ? raw : encodeSource(src, text);
+  if (output !== raw) {
+    // Final gate on the bytes that would be written: they decode back to the verified text.
+    const back = decodeSource(output);
+    if (back.text !== text) {
+      return { ...base, status: 'error', gateRejected: true, reason: 'validation gate: the encoded output does not round-trip; file left unchanged', findings };
+    }
+  }
   return { ...base, status: output === raw ? 'unchanged' : 'changed', findings, output, generator };
 }

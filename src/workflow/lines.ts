@@ -25,6 +25,25 @@ export function positionAt(text: string, offset: number): { line: number; column
   return { line, column: columnAt(text, offset) + 1 };
 }
 
+/**
+ * positionAt for many offsets in one text: line starts are indexed once and
+ * each lookup is a binary search (positionAt is O(n) per call).
+ */
+export function positionFinder(text: string): (offset: number) => { line: number; column: number } {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return (offset) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - starts[lo]! + 1 };
+  };
+}
+
 /** Leading spaces of the line holding `offset`. */
 export function indentAt(text: string, offset: number): number {
   const s = lineStartAt(text, offset);

@@ -89,16 +89,17 @@ export function structuralChanges(before: unknown, after: unknown, path: Path = 
   return [{ path }];
 }
 
-function isPrefix(prefix: Path, path: Path): boolean {
-  return prefix.length <= path.length && prefix.every((p, i) => String(p) === String(path[i]));
-}
-
 /** Changes not covered by any declaration. */
 export function undeclaredChanges(changes: Change[], declared: readonly Declared[]): Change[] {
-  return changes.filter((c) => !declared.some((d) => {
-    if (d.insertOnly) return c.insertOnly === true && isPrefix(d.path, c.path) && d.path.length === c.path.length;
-    return isPrefix(d.path, c.path);
-  }));
+  // Indexed by path key: a file with thousands of fixes is checked in linear time.
+  const key = (p: Path) => p.map(String).join('\u0000');
+  const subtrees = new Set(declared.filter((d) => !d.insertOnly).map((d) => key(d.path)));
+  const inserts = new Set(declared.filter((d) => d.insertOnly).map((d) => key(d.path)));
+  return changes.filter((c) => {
+    if (c.insertOnly && inserts.has(key(c.path))) return false;
+    for (let n = 0; n <= c.path.length; n++) if (subtrees.has(key(c.path.slice(0, n)))) return false;
+    return true;
+  });
 }
 
 export function formatPath(path: Path): string {
