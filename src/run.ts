@@ -84,10 +84,20 @@ function displayPath(cwd: string, abs: string): string {
   return (rel.startsWith('..') ? abs : rel).split('\\').join('/');
 }
 
+const cleanedDirs = new Set<string>();
+
+/** Temp files of an earlier run killed mid-write (see write.ts); only wf-fix's own names, only dead pids. */
+function cleanDirOnce(dir: string): void {
+  if (cleanedDirs.has(dir)) return;
+  cleanedDirs.add(dir);
+  removeStaleTemps(dir);
+}
+
 export function processFile(absPath: string, cwd: string, configs: ConfigCache, opts: RunOptions, skipReason?: string): FileResult {
   const path = displayPath(cwd, absPath);
   const base = { path, absPath, diff: '', written: false, findings: [] as ReportedFinding[] };
   if (skipReason) return { ...base, status: 'skipped', reason: skipReason };
+  if (opts.write) cleanDirOnce(dirname(absPath));
   if (isSourceFile(absPath)) return processSourceFile(absPath, sourceDeps(opts, configs, repositoryRoot));
   let config: Config;
   try {
@@ -121,10 +131,6 @@ export function run(opts: RunOptions): RunResult {
   const { files, missing } = discover(opts.paths, opts.cwd);
   for (const m of missing) errors.push(`${m}: no such file or directory`);
   const configs = new ConfigCache(opts);
-  if (opts.write) {
-    // Temp files of an earlier run killed mid-write (see write.ts); only wf-fix's own names.
-    for (const dir of new Set(files.filter((f) => !f.skip).map((f) => dirname(f.path)))) removeStaleTemps(dir);
-  }
   const results = files.map((f) => processFile(f.path, opts.cwd, configs, opts, f.skip));
   results.push(...generatorSources(results, sourceDeps(opts, configs, repositoryRoot)));
   return { files: results, errors };
