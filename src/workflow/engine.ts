@@ -365,8 +365,23 @@ function processTextUnguarded(raw: string, opts: ProcessOptions): FileOutcome {
   const generator = detectGenerator(src.text);
   const reported = new Map<string, ReportedFinding>();
   let finder = { text: src.text, at: positionFinder(src.text) };
+  // Identical findings in one job (two key-based steps both named 'Deploy') stay
+  // separate findings: numbered in document order within each pass.
+  const keys = new WeakMap<Finding, string>();
+  let ordinals = new Map<string, number>();
+  const keyOf = (f: Finding): string => {
+    let key = keys.get(f);
+    if (key === undefined) {
+      const k = findingKey(f);
+      const n = ordinals.get(k) ?? 0;
+      ordinals.set(k, n + 1);
+      key = `${k}\u0000${n}`;
+      keys.set(f, key);
+    }
+    return key;
+  };
   const report = (f: Finding, text: string): ReportedFinding => {
-    const key = findingKey(f);
+    const key = keyOf(f);
     let r = reported.get(key);
     if (!r) {
       if (finder.text !== text) finder = { text, at: positionFinder(text) };
@@ -383,6 +398,7 @@ function processTextUnguarded(raw: string, opts: ProcessOptions): FileOutcome {
   let remaining = new Set<string>();
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     remaining = new Set<string>();
+    ordinals = new Map<string, number>();
     const ctx: TransformContext = { wf: current.wf, text, config: opts.config, file: opts.file };
     const taken = new TakenEdits();
     const chosen: Candidate[] = [];
@@ -395,8 +411,10 @@ function processTextUnguarded(raw: string, opts: ProcessOptions): FileOutcome {
       }
       for (const finding of findings) {
         const r = report(finding, text);
-        remaining.add(findingKey(finding));
-        if (!finding.fixable || generator || r.skippedBecause) continue;
+        remaining.add(keyOf(finding));
+        // A fix refused in an earlier pass is asked again: other fixes may have made it possible
+        // (a job that now calls AWS), and a run must reach the same fixed point as two runs.
+        if (!finding.fixable || generator) continue;
         let fix: Fix | undefined;
         try {
           fix = transform.fix(ctx, finding);
