@@ -267,3 +267,32 @@ describe('big and generated files', () => {
     expect(json.status).toBe('unchanged');
   });
 });
+
+describe('diagnostics', () => {
+  test('--verbose explains each file; the summary counts scanned / changed / skipped / failed and findings per transform', () => {
+    const dir = tempDir('wf-fix-diag-');
+    const wf = join(dir, '.github', 'workflows');
+    mkdirSync(wf, { recursive: true });
+    writeFileSync(join(wf, 'a-deploy.yml'), GOOD);
+    writeFileSync(join(wf, 'b-clean.yml'), lines('on: push', 'jobs:', '  test:', '    runs-on: ubuntu-latest', '    steps:', '      - uses: actions/checkout@v4'));
+    writeFileSync(join(wf, 'c-list.yml'), lines('on: push', 'jobs: [a]'));
+    writeFileSync(join(wf, 'd-tabs.yml'), 'on: push\njobs:\n\tx: 1\n');
+    const r = runCli(['--verbose', '--write'], dir);
+    expect(r.status).toBe(2);
+    expect(r.stderr.split('\n').filter((l) => !l.startsWith('    note: '))).toEqual([
+      'changed .github/workflows/a-deploy.yml: 1 finding(s): 1 fixed',
+      ".github/workflows/a-deploy.yml:6:9 fixed [oidc-auth] step 'aws-actions/configure-aws-credentials@v1' authenticates with long-lived access keys; assume a role through OIDC instead",
+      'clean .github/workflows/b-clean.yml',
+      'skipped .github/workflows/c-list.yml: `jobs` is not a mapping',
+      'error .github/workflows/d-tabs.yml:3: invalid YAML: Tabs are not allowed as indentation',
+      'wf-fix: 4 file(s) scanned, 1 changed, 1 skipped, 1 failed',
+      'findings: oidc-auth 1 (1 fixed)',
+      '',
+    ]);
+    // Without --verbose: skips and clean files are not listed, errors and findings are.
+    const quiet = runCli([], dir);
+    expect(quiet.stderr).not.toContain('skipped .github');
+    expect(quiet.stderr).not.toContain('clean .github');
+    expect(quiet.stderr).toContain('error .github/workflows/d-tabs.yml:3: invalid YAML: Tabs are not allowed as indentation');
+  });
+});

@@ -13,7 +13,7 @@ import { parseYaml, toPlain } from '../src/yaml.js';
 import { TRANSFORMS } from '../transforms/index.js';
 
 const RUNS = Number(process.env.WF_FIX_PROPERTY_RUNS ?? 200);
-const SEED = 20261128;
+const SEED = Number(process.env.WF_FIX_PROPERTY_SEED ?? 20261128);
 
 type Quote = 'plain' | 'single' | 'double';
 const q = (s: string, style: Quote) => (style === 'single' ? `'${s}'` : style === 'double' ? `"${s}"` : s);
