@@ -65,6 +65,29 @@ describe('atomic writes', () => {
   });
 });
 
+describe('symlinks out of the repository are not followed', () => {
+  test('a file argument that links outside its repository: reported, target untouched', () => {
+    const outside = repo({ 'elsewhere.yml': WORKFLOW });
+    const dir = repo({ '.github/workflows/keep.txt': '' });
+    symlinkSync(join(outside, 'elsewhere.yml'), join(dir, WF));
+    const r = runCli(['--write', '--verbose', WF], dir);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain(`skipped ${WF}: symlink to ${join(outside, 'elsewhere.yml')}, outside ${dir}: not followed`);
+    expect(readFileSync(join(outside, 'elsewhere.yml'), 'utf8')).toBe(WORKFLOW);
+    expect(lstatSync(join(dir, WF)).isSymbolicLink()).toBe(true);
+  });
+
+  test('a link from one repository into another under the same argument: reported', () => {
+    const dir = repo({ 'a/.git/HEAD': 'ref: refs/heads/main\n', 'b/.git/HEAD': 'ref: refs/heads/main\n', 'b/shared.yml': WORKFLOW });
+    mkdirSync(join(dir, 'a/.github/workflows'), { recursive: true });
+    symlinkSync('../../../b/shared.yml', join(dir, 'a', WF));
+    const r = runCli(['--write', '--verbose', '.'], dir);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain(`skipped a/${WF}: symlink to ${join(dir, 'b/shared.yml')}, outside ${join(dir, 'a')}: not followed`);
+    expect(readFileSync(join(dir, 'b/shared.yml'), 'utf8')).toBe(WORKFLOW);
+  });
+});
+
 describe('a file edited while wf-fix runs', () => {
   afterEach(() => {
     delete writeHooks.beforeWrite;

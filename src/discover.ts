@@ -2,9 +2,12 @@
  * Which files to process: for a directory, every `.github/workflows/*.yml|yaml`
  * and every composite `action.yml|yaml` below it (node_modules and .git
  * skipped, directory symlinks not followed); a file argument as given.
+ * A symlinked file is processed only when its target is inside the link's
+ * own repository; others are reported as skipped.
  */
 import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { repositoryRoot } from './repo.js';
 
 export interface Discovered {
   /** Absolute path. */
@@ -30,6 +33,23 @@ function inside(root: string, p: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep) && !/^[a-zA-Z]:/.test(rel));
 }
 
+/**
+ * Why a symlinked workflow must not be processed: dangling, or pointing out
+ * of its repository (writes go through the link, see write.ts).
+ */
+function symlinkProblem(link: string): string | undefined {
+  let target: string;
+  try {
+    target = realpathSync(link);
+  } catch {
+    return 'dangling symlink';
+  }
+  const root = repositoryRoot(link);
+  let realRoot = root;
+  try { realRoot = realpathSync(root); } catch { /* keep */ }
+  return inside(realRoot, target) ? undefined : `symlink to ${target}, outside ${root}: not followed`;
+}
+
 function walk(dir: string, root: string, out: Discovered[]): void {
   let entries;
   try {
@@ -45,17 +65,7 @@ function walk(dir: string, root: string, out: Discovered[]): void {
     } else if (e.isFile() && isWorkflowFile(p)) {
       out.push({ path: p, root });
     } else if (e.isSymbolicLink() && isWorkflowFile(p)) {
-      let target: string | undefined;
-      try {
-        target = realpathSync(p);
-      } catch {
-        target = undefined;
-      }
-      let realRoot = root;
-      try { realRoot = realpathSync(root); } catch { /* keep */ }
-      if (!target) out.push({ path: p, root, skip: 'dangling symlink' });
-      else if (!inside(realRoot, target)) out.push({ path: p, root, skip: `symlink to ${target}, outside ${root}: not followed` });
-      else out.push({ path: p, root });
+      out.push({ path: p, root, skip: symlinkProblem(p) });
     }
   }
 }
@@ -79,7 +89,7 @@ export function discover(paths: readonly string[], cwd: string): { files: Discov
       continue;
     }
     if (st.isDirectory()) walk(abs, abs, files);
-    else files.push({ path: abs, root: dirname(abs) });
+    else files.push({ path: abs, root: dirname(abs), skip: lstatSync(abs).isSymbolicLink() ? symlinkProblem(abs) : undefined });
   }
   const seen = new Set<string>();
   return {
