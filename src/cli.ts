@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** Arguments -> options -> run() -> output -> exit code. Nothing else. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { TRANSFORMS } from '../transforms/index.js';
@@ -9,10 +10,13 @@ import { progressBar } from './bulk/progress.js';
 import { readReposFile } from './bulk/repos.js';
 import { runBulk } from './bulk/run-bulk.js';
 import { repositoryTable } from './bulk/table.js';
+import { htmlReport } from './report/html.js';
 import { jsonReport } from './report/json.js';
 import { sarifReport } from './report/sarif.js';
 import { COLOR, colorDiff, findingLines, PLAIN, summaryLines } from './report/text.js';
 import { EXIT, exitCode, validateIds } from './run.js';
+import { checkTrustOptions, emitTrust, TRUST_OPTIONS, trustPolicyMain } from './trust/cli.js';
+import { trustReport } from './trust/collect.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -20,6 +24,7 @@ const list = (v: unknown): string[] | undefined =>
   v === undefined ? undefined : String(v).split(',').map((s) => s.trim()).filter(Boolean);
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'trust-policy') return trustPolicyMain(argv.slice(1), process.cwd());
   const parser = yargs(argv)
     .scriptName('wf-fix')
     .usage('$0 [paths..]\n\nRepairs GitHub Actions workflows that deploy AWS (CDK) apps. Default: dry run, a unified diff on stdout.')
@@ -27,7 +32,10 @@ async function main(argv: string[]): Promise<number> {
     .option('check', { type: 'boolean', describe: 'apply nothing; exit 1 if any fix is pending' })
     .option('only', { type: 'string', describe: 'comma-separated transform ids to run' })
     .option('skip', { type: 'string', describe: 'comma-separated transform ids not to run' })
-    .option('format', { choices: ['text', 'json', 'sarif'] as const, default: 'text' as const, describe: 'output format (json: versioned report; sarif: SARIF 2.1.0 for code scanning)' })
+    .option('format', { choices: ['text', 'json', 'sarif', 'html'] as const, default: 'text' as const, describe: 'output format (json: versioned report; sarif: SARIF 2.1.0 for code scanning; html: self-contained review page)' })
+    .option('html', { type: 'string', describe: 'also write the self-contained HTML review report (side-by-side diffs) to FILE' })
+    .option('trust-policy-dir', { type: 'string', describe: 'also write <role>.trust.json and <role>.kms.json for the roles the fixed workflows assume (see wf-fix trust-policy --help)' })
+    .options(TRUST_OPTIONS)
     .option('repos-from', { type: 'string', describe: 'read more paths (repositories) from FILE, one per line; # comments and blank lines ignored; - = stdin' })
     .option('jobs', { alias: 'j', type: 'number', describe: `worker threads (default: number of CPUs; 1 = in-process; runs under ${2 * MIN_FILES_PER_WORKER} files stay in-process)` })
     .option('patch-dir', { type: 'string', describe: 'write one <repo-name>.patch per changed repository into DIR (paths relative to the repository, for git -C repo apply)' })
@@ -44,6 +52,8 @@ async function main(argv: string[]): Promise<number> {
       if (a['git-commit'] && !a['git-branch']) throw new UsageError('--git-commit needs --git-branch NAME');
       if (a.jobs !== undefined && (!Number.isInteger(a.jobs) || a.jobs < 1)) throw new UsageError('--jobs must be a whole number >= 1');
       if (a['git-branch'] !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._\/-]*$/.test(a['git-branch'])) throw new UsageError(`--git-branch: invalid branch name ${a['git-branch']}`);
+      const trustProblem = checkTrustOptions({ repo: a.repo, immutableIds: a['immutable-ids'] });
+      if (trustProblem) throw new UsageError(trustProblem);
       return true;
     })
     .example('$0', 'print the fixes for every workflow under . as a patch')
@@ -54,6 +64,8 @@ async function main(argv: string[]): Promise<number> {
     .example('$0 --repos-from repos.txt --patch-dir patches', 'one patch per repository, for review')
     .example('$0 --git-branch wf-fix/oidc --git-commit checkouts/*', 'a local branch with one commit per changed repository')
     .example('$0 --check --format sarif > wf-fix.sarif', 'findings for github/codeql-action/upload-sarif')
+    .example('$0 --html report.html repos/*', 'a review page with every diff side by side')
+    .example('$0 trust-policy --repo my-org/my-app', 'IAM trust and KMS policies for the roles the fixed workflows assume')
     .epilogue(
       'Exit codes: 0 ok (whether or not anything changed), 1 --check found pending fixes, 2 some file could not be processed '
       + '(the other files are still processed) or the arguments/config are invalid.\n\nTransforms: '
@@ -123,6 +135,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(jsonReport({ ...result, cwd }, pkg.version));
   } else if (args.format === 'sarif') {
     process.stdout.write(sarifReport(result, { toolVersion: pkg.version, transforms: TRANSFORMS, cwd }));
+  } else if (args.format === 'html') {
+    process.stdout.write(htmlReport(result, { toolVersion: pkg.version, cwd, mode, repositories: result.repositories }));
   } else if (mode === 'dry-run') {
     for (const f of result.files) if (f.diff) process.stdout.write(colorDiff(f.diff, outColor));
   }
@@ -134,6 +148,18 @@ async function main(argv: string[]): Promise<number> {
     }
   } else {
     for (const e of result.errors) process.stderr.write(`wf-fix: ${e}\n`);
+  }
+  if (args.html !== undefined) {
+    try {
+      writeFileSync(resolve(cwd, args.html), htmlReport(result, { toolVersion: pkg.version, cwd, mode, repositories: result.repositories }));
+    } catch (e) {
+      result.errors.push(`--html ${args.html}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      process.stderr.write(`wf-fix: ${result.errors[result.errors.length - 1]}\n`);
+    }
+  }
+  if (args['trust-policy-dir'] !== undefined) {
+    const trust = trustReport({ paths, cwd, repo: args.repo, immutableIds: args['immutable-ids'], defaultBranch: args['default-branch'], configFile: args.config, roleArn: args['role-arn'] });
+    if (emitTrust(trust, resolve(cwd, args['trust-policy-dir'])) !== EXIT.OK) result.errors.push('--trust-policy-dir failed');
   }
   return exitCode(result, args.check === true);
 }
