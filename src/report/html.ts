@@ -36,8 +36,11 @@ h3{font-size:15px;margin:0;font-family:ui-monospace,monospace}
 .totals{display:flex;flex-wrap:wrap;gap:12px;margin:0;padding:0}
 .total{border:1px solid #d0d7de;border-radius:6px;padding:8px 14px;min-width:110px}
 .total dt{color:#59636e;font-size:12px}.total dd{margin:0;font-size:22px;font-weight:600}
-table{border-collapse:collapse;min-width:480px}th,td{border:1px solid #d0d7de;padding:4px 10px;text-align:right}
-th:first-child,td:first-child{text-align:left;font-family:ui-monospace,monospace}th{background:#f6f8fa}
+#by-transform table,#by-repository table{border-collapse:collapse;min-width:480px}
+#by-transform :is(th,td),#by-repository :is(th,td){border:1px solid #d0d7de;padding:4px 10px;text-align:right}
+#by-transform th,#by-repository th{background:#f6f8fa}
+#by-transform td:first-child,#by-repository td:first-child{font-family:ui-monospace,monospace}
+#by-transform :is(th,td):first-child,#by-repository :is(th,td):first-child,#by-repository :is(th,td):last-child{text-align:left}
 .file{border:1px solid #d0d7de;border-radius:6px;margin:16px 0;padding:12px}
 .status{font-size:12px;border-radius:10px;padding:1px 8px;margin-left:8px;background:#eef1f4;font-family:system-ui,sans-serif}
 .status-changed{background:#dafbe1}.status-error{background:#ffebe9}.status-skipped{background:#fff8c5}
@@ -75,6 +78,11 @@ function fileSection(f: FileResult): string {
   return parts.join('\n');
 }
 
+function perRule(files: readonly FileResult[]): string {
+  const n = summarize({ files: [...files], errors: [] }).findingsByRule;
+  return Object.keys(n).sort().map((r) => `${r} ${n[r]}`).join(', ');
+}
+
 function table(head: string[], rows: string[][], attr: (i: number) => string): string {
   return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>\n`
     + rows.map((r, i) => `<tr ${attr(i)}>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('\n')
@@ -92,7 +100,7 @@ export function htmlReport(result: RunResult, opts: HtmlReportOptions): string {
     ['skipped', 'files skipped', s.skipped],
     ['failed', 'files failed', s.failed],
     ['findings', 'findings', findings],
-    ['fixed', opts.mode === 'write' ? 'fixed' : 'fixable now', fixed],
+    ['fixed', opts.mode === 'write' ? 'fixed' : 'fixed by the diff', fixed],
     ['repositories', 'repositories', repos.length],
   ];
   const rules = Object.keys(s.findingsByRule).sort();
@@ -110,7 +118,7 @@ export function htmlReport(result: RunResult, opts: HtmlReportOptions): string {
     '</section>',
     '<section id="by-repository"><h2>Findings per repository</h2>',
     repos.length
-      ? table(['repository', 'files', 'changed', 'findings', 'fixed', 'failed'], repos.map((r) => [r.path, String(r.summary.files), String(r.summary.changed), String(r.summary.findings), String(r.summary.fixed), String(r.summary.failed)]), (i) => `data-repository="${esc(repos[i]!.path)}"`)
+      ? table(['repository', 'files', 'changed', 'findings', 'fixed', 'failed', 'findings per transform'], repos.map((r) => [r.path, String(r.summary.files), String(r.summary.changed), String(r.summary.findings), String(r.summary.fixed), String(r.summary.failed), perRule(r.files)]), (i) => `data-repository="${esc(repos[i]!.path)}"`)
       : '<p class="empty">No repositories.</p>',
     '</section>',
     `<section id="files"><h2>Files (${shown.length})</h2>`,
