@@ -237,6 +237,8 @@ describe('big and generated files', () => {
         ...(i % 10 === 0 ? KEYS_STEP : []),
         '      - name: build',
         '        run: |',
+        // Already strict: the file is big, not a rewrite of every script (see the report for that worst case).
+        '          set -euo pipefail',
         ...Array.from({ length: 20 }, (_, k) => `          echo "step ${i} line ${k}: ${'x'.repeat(40)}"`),
       ];
       size += job.join('\n').length + 1;
