@@ -289,7 +289,7 @@ function synthWorkflow(source: string): string {
     if (out.environment && typeof out.environment === 'object') out.environment = (out.environment as { name: string }).name;
     return [id, out];
   }));
-  return stringify({ name: 'deploy', on: workflow.on, jobs });
+  return stringify({ name: 'deploy', on: workflow.on, jobs }, { aliasDuplicateObjects: false });
 }
 
 describe('projen-oidc end to end', () => {
