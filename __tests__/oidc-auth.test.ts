@@ -148,3 +148,27 @@ describe('oidc-auth: env keys', () => {
     expect(fixText(input, ID).findings).toEqual([]);
   });
 });
+
+describe('oidc-auth: workflow-level key env', () => {
+  test('a job that already has a configure step before its AWS calls gets no second one', () => {
+    const input = lines(
+      'on: push',
+      'env:',
+      '  AWS_REGION: us-east-1',
+      '  AWS_ACCESS_KEY_ID: ${{ secrets.AWS_ACCESS_KEY_ID }}',
+      'jobs:',
+      '  deploy:',
+      '    runs-on: ubuntu-latest',
+      '    permissions:',
+      '      id-token: write',
+      '      contents: read',
+      '    steps:',
+      '      - uses: aws-actions/configure-aws-credentials@v4',
+      '        with:',
+      '          role-to-assume: arn:aws:iam::123456789012:role/deploy',
+      '          aws-region: eu-west-1',
+      '      - run: npx cdk deploy --all',
+    );
+    expect(fixed(input, ID)).toBe(input.replace('  AWS_ACCESS_KEY_ID: ${{ secrets.AWS_ACCESS_KEY_ID }}\n', ''));
+  });
+});

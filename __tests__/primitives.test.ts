@@ -3,7 +3,8 @@ import { applyEdits } from '../src/workflow/edits.js';
 import { insertItems, insertPairs, prependToBlockScalar, removePair, setScalar } from '../src/workflow/primitives.js';
 import { decodeSource, encodeSource } from '../src/workflow/source.js';
 import { getNode, parseYaml, type YAMLMap, type YAMLSeq } from '../src/yaml.js';
-import { fixed, lines } from './helpers.js';
+import { offsetInOriginal } from '../src/workflow/engine.js';
+import { fixed, fixText, lines } from './helpers.js';
 
 function doc(text: string) {
   return parseYaml(text).docs[0]!;
@@ -195,5 +196,31 @@ describe('whole-file conventions through a real fix', () => {
   test('a file with nothing to fix is byte-identical', () => {
     const clean = '# c\r\non: push\r\njobs: {}\r\n';
     expect(fixed(clean)).toBe(clean);
+  });
+});
+
+describe('finding positions refer to the file as the user has it', () => {
+  test('offsetInOriginal maps through inserted and replaced text', () => {
+    // "abcdef" -> insert "XY" at 2, replace "e" (4..5) with "QQQ" -> "abXYcdQQQf"
+    const batches = [[{ start: 2, end: 2, text: 'XY' }, { start: 4, end: 5, text: 'QQQ' }]];
+    expect([0, 2, 3, 4, 5, 6, 8, 9].map((o) => offsetInOriginal(batches, o))).toEqual([0, 2, 2, 2, 3, 4, 4, 5]);
+    // A second batch on the result composes.
+    const two = [...batches, [{ start: 0, end: 0, text: '>>' }]];
+    expect(offsetInOriginal(two, 2 + 9)).toBe(5);
+  });
+
+  test('a later transform reports lines of the original file, not of the partly fixed text', () => {
+    const input = lines(
+      'on: push',
+      'jobs:',
+      '  deploy:',
+      '    runs-on: ubuntu-latest',
+      '    steps:',
+      '      - run: npx cdk deploy --all',
+      '      - run: echo "${{ github.head_ref }}"',
+    );
+    const out = fixText(input, ['deploy-retry', 'expression-injection']);
+    expect(out.status).toBe('changed');
+    expect(out.findings.map((f) => [f.ruleId, f.line])).toEqual([['deploy-retry', 6], ['expression-injection', 7]]);
   });
 });

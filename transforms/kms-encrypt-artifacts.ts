@@ -17,7 +17,7 @@
 import type { Declared, Finding, Fix, Transform, TransformContext, TransformMeta } from '../src/transform.js';
 import type { TextEdit } from '../src/workflow/edits.js';
 import type { Job, Step } from '../src/workflow/model.js';
-import { EditRefused, insertItems, replaceNode, type YamlValue } from '../src/workflow/primitives.js';
+import { EditRefused, insertItems, replaceNode, scalarIn, type YamlValue } from '../src/workflow/primitives.js';
 import { getPair, scalarText, type YamlNode } from '../src/yaml.js';
 import {
   artifactName, artifactPath, brokenEncryptSource, bumpArtifactAction, ciphertextDir, envValue, hasExpression, isBrokenEncryptStep,
@@ -163,7 +163,7 @@ function fix(ctx: TransformContext, finding: Finding): Fix | undefined {
     declares.push({ path: [...job.path, 'steps'], insertOnly: true });
   }
   const pathNode = getPair(upload.with, 'path')!.value as YamlNode;
-  edits.push(replaceNode(pathNode, scalarText(dir)), ...bumpArtifactAction(upload, notes));
+  edits.push(replaceNode(pathNode, scalarIn(upload.with!, dir)), ...bumpArtifactAction(upload, notes));
   if (/(^|\/)\.[^/]/.test(source)) notes.push('the archive includes hidden files, which upload-artifact v4.4+ would have skipped');
   return { edits, declares, scripts: [encryptScript()] };
 }

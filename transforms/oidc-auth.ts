@@ -63,7 +63,8 @@ function keyEnvPairs(map: YAMLMap | undefined): Pair[] {
 /** Steps that talk to AWS (CLI, CDK, SAM, ...) and so need credentials. */
 const AWS_USE = /\b(aws|cdk|sam|serverless|sls|terraform|terragrunt|pulumi|copilot|eb|cdktf|amplify)\b/;
 function usesAws(step: Step): boolean {
-  if (step.action?.startsWith('aws-actions/') && !isConfigureStep(step)) return true;
+  if (isConfigureStep(step)) return false;
+  if (step.action?.startsWith('aws-actions/')) return true;
   return AWS_USE.test(step.script ?? '') || /aws|cdk|sam|serverless/i.test(step.action ?? '');
 }
 

@@ -9,8 +9,9 @@ export interface TextEdit {
 }
 
 export function rangesOverlap(a: TextEdit, b: TextEdit): boolean {
-  // Two insertions at the same point do not overlap; they keep their order.
-  if (a.start === a.end && b.start === b.end) return false;
+  // Two insertions at the same point conflict: their order would be a guess,
+  // and two fixes adding the same block there would add it twice.
+  if (a.start === a.end && b.start === b.end) return a.start === b.start;
   return a.start < b.end && b.start < a.end
     || (a.start === a.end && a.start > b.start && a.start < b.end)
     || (b.start === b.end && b.start > a.start && b.start < a.end);

@@ -1,7 +1,8 @@
 /**
- * The engine: parse, model, ask every transform for findings and fixes, apply
- * non-overlapping fixes as text edits, verify, and repeat until nothing is
- * left to fix (ESLint's fixed point). Transforms never see each other.
+ * The engine: parse, model, ask each transform in turn for findings and
+ * fixes, apply its non-overlapping fixes as text edits, verify (the next
+ * transform sees the verified result), and repeat until nothing is left to
+ * fix (ESLint's fixed point). Transforms never call each other.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -229,22 +230,21 @@ function changedScripts(before: Workflow, after: Workflow): string[] {
 }
 
 /**
- * Edits taken in one pass, kept sorted by position so an overlap check looks
- * at neighbours only (a big file with thousands of fixes stays fast). The
- * current transform's edits go to a small array merged in by commit().
- * Taken edits never overlap one another, so their ends are sorted too.
+ * Edits one transform has taken in a pass, kept sorted by position so an
+ * overlap check looks at neighbours only (a big file with thousands of fixes
+ * stays fast). Taken edits never overlap one another, so their ends are
+ * sorted too.
  */
 class TakenEdits {
-  private main: TextEdit[] = [];
-  private current: TextEdit[] = [];
+  private list: TextEdit[] = [];
 
   overlaps(edits: readonly TextEdit[]): boolean {
-    return edits.some((e) => TakenEdits.hits(this.main, e) || TakenEdits.hits(this.current, e));
+    return edits.some((e) => this.hits(e));
   }
 
   add(edits: readonly TextEdit[]): void {
     for (const e of edits) {
-      const list = this.current;
+      const list = this.list;
       let lo = 0;
       let hi = list.length;
       while (lo < hi) {
@@ -253,28 +253,12 @@ class TakenEdits {
         if (t.start < e.start || (t.start === e.start && t.end <= e.end)) lo = mid + 1;
         else hi = mid;
       }
-      if (lo === list.length) list.push(e);
-      else list.splice(lo, 0, e);
+      list.splice(lo, 0, e);
     }
   }
 
-  /** Merge the current transform's edits into the sorted main list. */
-  commit(): void {
-    if (!this.current.length) return;
-    const a = this.main;
-    const b = this.current;
-    const out: TextEdit[] = [];
-    let i = 0;
-    let j = 0;
-    while (i < a.length || j < b.length) {
-      if (j >= b.length || (i < a.length && (a[i]!.start < b[j]!.start || (a[i]!.start === b[j]!.start && a[i]!.end <= b[j]!.end)))) out.push(a[i++]!);
-      else out.push(b[j++]!);
-    }
-    this.main = out;
-    this.current = [];
-  }
-
-  private static hits(list: readonly TextEdit[], e: TextEdit): boolean {
+  private hits(e: TextEdit): boolean {
+    const list = this.list;
     let lo = 0;
     let hi = list.length;
     while (lo < hi) {
@@ -285,6 +269,27 @@ class TakenEdits {
     for (let i = lo; i < list.length && list[i]!.start <= e.end; i++) if (rangesOverlap(e, list[i]!)) return true;
     return false;
   }
+}
+
+/**
+ * Map an offset in the text after `batches` of edits back to the text before
+ * them; an offset inside inserted text maps to where the insertion was made.
+ */
+export function offsetInOriginal(batches: readonly (readonly TextEdit[])[], offset: number): number {
+  let pos = offset;
+  for (let b = batches.length - 1; b >= 0; b--) {
+    const edits = [...batches[b]!].sort((x, y) => x.start - y.start || x.end - y.end);
+    let delta = 0;
+    let mapped: number | undefined;
+    for (const e of edits) {
+      const newStart = e.start + delta;
+      if (pos < newStart) break;
+      if (pos < newStart + e.text.length) { mapped = e.start; break; }
+      delta += e.text.length - (e.end - e.start);
+    }
+    pos = mapped ?? pos - delta;
+  }
+  return pos;
 }
 
 interface Candidate {
@@ -364,7 +369,10 @@ function processTextUnguarded(raw: string, opts: ProcessOptions): FileOutcome {
 
   const generator = detectGenerator(src.text);
   const reported = new Map<string, ReportedFinding>();
-  let finder = { text: src.text, at: positionFinder(src.text) };
+  // Findings are located in the file as the user has it: offsets in text that
+  // earlier fixes of this run produced are mapped back through those edits.
+  const at = positionFinder(src.text);
+  const history: TextEdit[][] = [];
   // Identical findings in one job (two key-based steps both named 'Deploy') stay
   // separate findings: numbered in document order within each pass.
   const keys = new WeakMap<Finding, string>();
@@ -384,8 +392,7 @@ function processTextUnguarded(raw: string, opts: ProcessOptions): FileOutcome {
     const key = keyOf(f);
     let r = reported.get(key);
     if (!r) {
-      if (finder.text !== text) finder = { text, at: positionFinder(text) };
-      const pos = finder.at(f.offset);
+      const pos = at(offsetInOriginal(history, f.offset));
       r = { ruleId: f.ruleId, message: f.message, line: pos.line, column: pos.column, notes: [...(f.notes ?? [])], fixable: f.fixable, fixed: false };
       reported.set(key, r);
     }
@@ -399,10 +406,16 @@ function processTextUnguarded(raw: string, opts: ProcessOptions): FileOutcome {
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     remaining = new Set<string>();
     ordinals = new Map<string, number>();
-    const ctx: TransformContext = { wf: current.wf, text, config: opts.config, file: opts.file };
-    const taken = new TakenEdits();
-    const chosen: Candidate[] = [];
+    let changed = false;
+    /** Set when the gate refused a fix: later transforms only report. */
+    let refused: string | undefined;
+    // Transforms run in registry order, each on the result of the ones before
+    // it: a fix never rests on a model another transform has just changed
+    // (oidc-auth removing the keys a KMS step would have relied on).
     for (const transform of opts.transforms) {
+      const ctx: TransformContext = { wf: current.wf, text, config: opts.config, file: opts.file };
+      const taken = new TakenEdits();
+      const chosen: Candidate[] = [];
       let findings: Finding[];
       try {
         findings = transform.find(ctx);
@@ -414,7 +427,7 @@ function processTextUnguarded(raw: string, opts: ProcessOptions): FileOutcome {
         remaining.add(keyOf(finding));
         // A fix refused in an earlier pass is asked again: other fixes may have made it possible
         // (a job that now calls AWS), and a run must reach the same fixed point as two runs.
-        if (!finding.fixable || generator) continue;
+        if (!finding.fixable || generator || refused) continue;
         let fix: Fix | undefined;
         try {
           fix = transform.fix(ctx, finding);
@@ -432,45 +445,46 @@ function processTextUnguarded(raw: string, opts: ProcessOptions): FileOutcome {
         taken.add(fix.edits);
         chosen.push({ transform, finding, fix });
       }
-      taken.commit();
-    }
-    if (chosen.length === 0) break;
+      if (chosen.length === 0) continue;
 
-    let accepted = chosen;
-    let next = applyEdits(text, chosen.flatMap((c) => c.fix.edits));
-    let checked = gate(current, next, chosen, bashCheck);
-    if ('why' in checked) {
-      // Find the culprits: keep each fix only if it passes on its own.
-      accepted = [];
-      const rejected: string[] = [];
-      for (const c of chosen) {
-        const alone = gate(current, applyEdits(text, c.fix.edits), [c], bashCheck);
-        if (!('why' in alone)) {
-          accepted.push(c);
+      let accepted = chosen;
+      let next = applyEdits(text, chosen.flatMap((c) => c.fix.edits));
+      let checked = gate(current, next, chosen, bashCheck);
+      if ('why' in checked) {
+        // Find the culprits: keep each fix only if it passes on its own.
+        accepted = [];
+        const rejected: string[] = [];
+        for (const c of chosen) {
+          const alone = gate(current, applyEdits(text, c.fix.edits), [c], bashCheck);
+          if (!('why' in alone)) {
+            accepted.push(c);
+            continue;
+          }
+          const r = report(c.finding, text);
+          r.skippedBecause = `validation gate: ${alone.why}`;
+          rejected.push(`${c.transform.meta.id} fix on line ${r.line}: ${alone.why}`);
+        }
+        if (rejected.length) {
+          // Never worse: a fix the gate refuses means the file is not written at all.
+          refused = `validation gate rejected the ${rejected.join('; the ')}; file left unchanged`;
           continue;
         }
-        const r = report(c.finding, text);
-        r.skippedBecause = `validation gate: ${alone.why}`;
-        rejected.push(`${c.transform.meta.id} fix on line ${r.line}: ${alone.why}`);
+        // Each passes alone but not together: apply the first now, the rest next pass.
+        accepted = accepted.slice(0, 1);
+        next = applyEdits(text, accepted[0]!.fix.edits);
+        checked = gate(current, next, accepted, bashCheck);
+        if ('why' in checked) continue; // cannot happen: it passed alone above
       }
-      if (rejected.length) {
-        // Never worse: a fix the gate refuses means the file is not written at all.
-        const findings = [...reported.values()].map((f) => ({ ...f, fixed: false }));
-        return {
-          ...base,
-          status: 'error',
-          gateRejected: true,
-          reason: `validation gate rejected the ${rejected.join('; the ')}; file left unchanged`,
-          findings,
-        };
-      }
-      // Each passes alone but not together: apply the first now, the rest next pass.
-      next = applyEdits(text, accepted[0]!.fix.edits);
-      checked = gate(current, next, accepted.slice(0, 1), bashCheck);
-      if ('why' in checked) break; // cannot happen: it passed alone above
+      history.push(accepted.flatMap((c) => c.fix.edits));
+      text = next;
+      current = checked;
+      changed = true;
     }
-    text = next;
-    current = checked;
+    if (refused) {
+      const all = [...reported.values()].map((f) => ({ ...f, fixed: false }));
+      return { ...base, status: 'error', gateRejected: true, reason: refused, findings: all };
+    }
+    if (!changed) break;
     if (pass === MAX_PASSES - 1) {
       return { ...base, status: 'error', reason: `fixes did not converge after ${MAX_PASSES} passes` };
     }

@@ -77,6 +77,15 @@ export function keyColumn(text: string, map: YAMLMap): number {
 }
 
 /**
+ * A scalar written as a value of `map`: flow indicators ({ } [ ] ,) end a
+ * plain scalar inside a flow mapping, so there such values are quoted.
+ */
+export function scalarIn(map: YAMLMap, value: string | number | boolean | null): string {
+  const t = scalarText(value);
+  return map.flow && typeof value === 'string' && /^[^'"].*[{}[\],]/.test(t) ? JSON.stringify(value) : t;
+}
+
+/**
  * Add pairs to a mapping. Block mappings get new lines at the keys' column,
  * after `after` (a key) or after the last pair; flow mappings get `, k: v`
  * before the closing brace (single-line scalar values only).
@@ -93,12 +102,7 @@ export function insertPairs(
     const parts = Object.entries(pairs).map(([k, v]) => {
       if (typeof v === 'object' && v !== null) throw new EditRefused('nested value into a flow mapping');
       if (typeof v === 'string' && v.includes('\n')) throw new EditRefused('multi-line value into a flow mapping');
-      // Flow indicators ({ } [ ] ,) end a plain scalar inside a flow mapping: quote such values.
-      const flowSafe = (x: string | number | boolean | null) => {
-        const t = scalarText(x);
-        return typeof x === 'string' && /^[^'"].*[{}[\],]/.test(t) ? JSON.stringify(x) : t;
-      };
-      return `${flowSafe(k)}: ${flowSafe(v)}`;
+      return `${scalarIn(map, k)}: ${scalarIn(map, v)}`;
     });
     const close = text.lastIndexOf('}', map.range![1]);
     let at = close;
@@ -147,7 +151,7 @@ export function replaceNode(node: YamlNode, replacement: string): TextEdit {
 export function setScalar(text: string, map: YAMLMap, key: string, value: string | number | boolean, unit: number): TextEdit[] {
   const pair = getPair(map, key);
   if (pair && isScalar(pair.value) && pair.value.range && pair.value.source !== '') {
-    return [replaceNode(pair.value, scalarText(value))];
+    return [replaceNode(pair.value, scalarIn(map, value))];
   }
   if (pair) throw new EditRefused(`'${key}' holds a non-scalar value`);
   return insertPairs(text, map, { [key]: value }, unit);
