@@ -4,6 +4,7 @@
  * `bash -n` fails the whole file (status error => exit 2) and nothing of the
  * file is written; EditRefused stays a per-finding skip (exit 0).
  */
+import { existsSync } from 'node:fs';
 import { defaultConfig } from '../src/config.js';
 import { exitCode, type FileResult } from '../src/run.js';
 import type { Finding, Fix, Transform, TransformContext } from '../src/transform.js';
@@ -129,5 +130,20 @@ describe('validation gate', () => {
     const { out } = run([deep]);
     expect(out.status).toBe('error');
     expect(out.reason).toBe('nesting too deep to process safely (call stack exhausted)');
+  });
+});
+
+describe('bash syntax check', () => {
+  test('parses generated scripts without running any of their commands', () => {
+    const marker = `/tmp/wf-fix-gate-marker-${process.pid}`;
+    const good = fake('writer', (ctx) => ({
+      edits: [{ ...at(ctx.text, 'npm ci'), text: `touch ${marker}-a; echo "$(touch ${marker}-b)"` }],
+      declares: [{ path: ['jobs', 'build', 'steps', 0, 'run'] }],
+      scripts: [`touch ${marker}-c\n__wf_fix_syntax\n`],
+    }));
+    const { out, exit } = run([good]);
+    expect(out.status).toBe('changed');
+    expect(exit).toBe(0);
+    for (const s of ['a', 'b', 'c']) expect(existsSync(`${marker}-${s}`)).toBe(false);
   });
 });

@@ -5,9 +5,6 @@
  * fix (ESLint's fixed point). Transforms never call each other.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Config } from '../config.js';
 import type { Declared, Finding, Fix, Transform, TransformContext } from '../transform.js';
 import { getNode, isAlias, isMap, isScalar, isSeq, keyString, parseYaml, toPlain, type Document, type YAMLMap } from '../yaml.js';
@@ -171,44 +168,30 @@ function remember(script: string, result: string | undefined): void {
 
 const firstLine = (err: string) => err.trim().split('\n')[0] || 'bash -n failed';
 
-function bashSyntaxError(script: string): string | undefined {
-  if (bashResults.has(script)) return bashResults.get(script);
-  const r = spawnSync('bash', ['-n'], { input: script, encoding: 'utf8' });
-  if (r.error) return undefined; // no bash on this machine: nothing to check with
-  const result = r.status === 0 ? undefined : firstLine(r.stderr);
-  remember(script, result);
-  return result;
-}
+/**
+ * One bash process reads the scripts (NUL-separated) and parses each as the
+ * body of a function it defines but never calls (nothing runs), printing the
+ * index of each that does not parse. Those are confirmed with a real
+ * `bash -n`, which also gives the message.
+ */
+const BASH_PARSE_DRIVER = 'nl=$\'\\n\'; i=0; while IFS= read -r -d "" s; do eval "__wf_fix_syntax() {$nl$s$nl}" 2>/dev/null || printf "%s\\0" "$i"; i=$((i+1)); done';
 
 /**
- * `bash -n` over many scripts: each is still checked on its own (a
- * concatenation could hide an error across script boundaries), but by one
- * bash process per batch instead of one spawn from node per script.
+ * `bash -n` over many scripts with one spawn from node, each script parsed on
+ * its own (a concatenation could hide an error across script boundaries).
+ * Results land in the cache.
  */
 function checkScripts(scripts: readonly string[]): void {
   const todo = [...new Set(scripts)].filter((s) => !bashResults.has(s));
-  if (todo.length <= 4) {
-    for (const s of todo) bashSyntaxError(s);
-    return;
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'wf-fix-bash-'));
-  try {
-    const files = todo.map((s, i) => {
-      const f = join(dir, `${i}.sh`);
-      writeFileSync(f, s);
-      return f;
-    });
-    const loop = 'for f; do bash -n "$f" 2>"$f.err" || echo "$f"; done';
-    const r = spawnSync('xargs', ['-0', '-P', '4', '-n', '64', 'bash', '-c', loop, 'wf-fix'], { input: files.join('\0'), encoding: 'utf8', maxBuffer: 64 << 20 });
-    if (r.error || r.status !== 0) {
-      for (const s of todo) bashSyntaxError(s); // no xargs: one at a time
-      return;
-    }
-    const failed = new Set(r.stdout.split('\n').filter(Boolean));
-    todo.forEach((s, i) => remember(s, failed.has(files[i]!) ? firstLine(readFileSync(`${files[i]!}.err`, 'utf8').split(`${files[i]!}:`).join('bash:')) : undefined));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  if (!todo.length) return;
+  const r = spawnSync('bash', ['-c', BASH_PARSE_DRIVER], { input: todo.join('\0') + '\0', encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.error) return; // no bash on this machine: nothing to check with
+  const suspects = new Set(r.stdout.split('\0').filter(Boolean).map(Number));
+  todo.forEach((s, i) => {
+    if (!suspects.has(i)) return remember(s, undefined);
+    const n = spawnSync('bash', ['-n'], { input: s, encoding: 'utf8' });
+    remember(s, n.status === 0 ? undefined : firstLine(n.stderr));
+  });
 }
 
 function isBashStep(shell: string | undefined, runsOn: string | undefined): boolean {
@@ -311,15 +294,15 @@ function findingKey(f: Finding): string {
  * as a workflow, changes only declared paths, and its new or modified bash
  * scripts pass `bash -n`. Returns the parsed result, or why it is rejected.
  */
-function gate(before: Parsed, text: string, candidates: readonly Candidate[], bashCheck: boolean): Parsed | { why: string } {
+function gate(before: Parsed, text: string, candidates: readonly Candidate[]): Parsed | { why: string } {
   const after = parseWorkflow(text);
-  const why = 'doc' in after ? rejectReason(before, after, candidates, bashCheck) : 'error' in after
+  const why = 'doc' in after ? rejectReason(before, after, candidates) : 'error' in after
     ? `the edited file would not parse (${after.error})`
     : `the edited file would no longer be a workflow (${after.skip})`;
   return why === undefined ? (after as Parsed) : { why };
 }
 
-function rejectReason(before: Parsed, after: Parsed, candidates: readonly Candidate[], bashCheck: boolean): string | undefined {
+function rejectReason(before: Parsed, after: Parsed, candidates: readonly Candidate[]): string | undefined {
   const declared: Declared[] = candidates.flatMap((c) => c.fix.declares);
   let changes;
   try {
@@ -330,14 +313,6 @@ function rejectReason(before: Parsed, after: Parsed, candidates: readonly Candid
   }
   const stray = undeclaredChanges(changes, declared);
   if (stray.length) return `the edit would change ${stray.map((c) => formatPath(c.path)).join(', ')}, which the fix did not declare`;
-  if (bashCheck) {
-    const scripts = new Set([...candidates.flatMap((c) => c.fix.scripts ?? []), ...changedScripts(before.wf, after.wf)]);
-    checkScripts([...scripts]);
-    for (const s of scripts) {
-      const err = bashSyntaxError(s);
-      if (err) return `a run: script it generates or modifies fails bash -n (${err})`;
-    }
-  }
   return undefined;
 }
 
@@ -373,6 +348,8 @@ function processTextUnguarded(raw: string, opts: ProcessOptions): FileOutcome {
   // earlier fixes of this run produced are mapped back through those edits.
   const at = positionFinder(src.text);
   const history: TextEdit[][] = [];
+  /** Scripts the applied fixes generated or modified, with the fix that wrote each first. */
+  const wroteScript = new Map<string, { label: string; finding: ReportedFinding }>();
   // Identical findings in one job (two key-based steps both named 'Deploy') stay
   // separate findings: numbered in document order within each pass.
   const keys = new WeakMap<Finding, string>();
@@ -449,13 +426,13 @@ function processTextUnguarded(raw: string, opts: ProcessOptions): FileOutcome {
 
       let accepted = chosen;
       let next = applyEdits(text, chosen.flatMap((c) => c.fix.edits));
-      let checked = gate(current, next, chosen, bashCheck);
+      let checked = gate(current, next, chosen);
       if ('why' in checked) {
         // Find the culprits: keep each fix only if it passes on its own.
         accepted = [];
         const rejected: string[] = [];
         for (const c of chosen) {
-          const alone = gate(current, applyEdits(text, c.fix.edits), [c], bashCheck);
+          const alone = gate(current, applyEdits(text, c.fix.edits), [c]);
           if (!('why' in alone)) {
             accepted.push(c);
             continue;
@@ -472,8 +449,15 @@ function processTextUnguarded(raw: string, opts: ProcessOptions): FileOutcome {
         // Each passes alone but not together: apply the first now, the rest next pass.
         accepted = accepted.slice(0, 1);
         next = applyEdits(text, accepted[0]!.fix.edits);
-        checked = gate(current, next, accepted, bashCheck);
+        checked = gate(current, next, accepted);
         if ('why' in checked) continue; // cannot happen: it passed alone above
+      }
+      if (bashCheck) {
+        // Scripts this batch wrote, for the one bash -n check at the end (a
+        // failure there fails the whole file, so checking late loses nothing).
+        const r = report(accepted[0]!.finding, text);
+        const by = { label: `${accepted[0]!.transform.meta.id} fix on line ${r.line}`, finding: r };
+        for (const sc of [...accepted.flatMap((c) => c.fix.scripts ?? []), ...changedScripts(current.wf, checked.wf)]) if (!wroteScript.has(sc)) wroteScript.set(sc, by);
       }
       history.push(accepted.flatMap((c) => c.fix.edits));
       text = next;
@@ -490,6 +474,24 @@ function processTextUnguarded(raw: string, opts: ProcessOptions): FileOutcome {
     }
   }
 
+  if (bashCheck && text !== src.text) {
+    // Every run: script that differs from the input, plus the ones fixes declared, must pass bash -n.
+    const finalScripts = changedScripts(first.wf, current.wf);
+    checkScripts([...finalScripts, ...wroteScript.keys()]);
+    for (const [sc, by] of wroteScript) {
+      const err = bashResults.get(sc);
+      if (!err) continue;
+      by.finding.skippedBecause = `validation gate: a run: script it generates or modifies fails bash -n (${err})`;
+      const all = [...reported.values()].map((f) => ({ ...f, fixed: false }));
+      return { ...base, status: 'error', gateRejected: true, reason: `validation gate rejected the ${by.label}: a run: script it generates or modifies fails bash -n (${err}); file left unchanged`, findings: all };
+    }
+    for (const sc of finalScripts) {
+      const err = bashResults.get(sc);
+      if (!err) continue;
+      const all = [...reported.values()].map((f) => ({ ...f, fixed: false }));
+      return { ...base, status: 'error', gateRejected: true, reason: `validation gate: a run: script the fixes produced fails bash -n (${err}); file left unchanged`, findings: all };
+    }
+  }
   for (const [key, r] of reported) {
     r.fixed = r.fixable && !generator && !remaining.has(key);
     if (r.fixed) delete r.skippedBecause;
