@@ -346,6 +346,234 @@ describe('kms-encrypt-artifacts + kms-decrypt-artifacts (golden)', () => {
   });
 });
 
+/** Property-test counterexamples (seeds 2 and 3): downloads of the same artifact, then a re-upload of it. */
+describe('repeated downloads and re-uploads (every transform; converges in one run, second run is a no-op)', () => {
+  const download = (name: string, path: string, extra: string[] = []) => [
+    '      - uses: actions/download-artifact@v4',
+    ...extra,
+    '        with:',
+    `          name: ${name}`,
+    `          path: ${path}`,
+  ];
+  const upload = [
+    '      - uses: actions/upload-artifact@v4',
+    '        with:',
+    '          name: cdk-out',
+  ];
+  const head = (job: string) => ['name: generated', 'on:', '  push:', '    branches: [main]', '', '# the jobs', 'jobs:', `  ${job}:`, '    runs-on: ubuntu-latest'];
+  const OIDC_PERMISSIONS = ['    permissions:', '      id-token: write', '      contents: read'];
+  const noFinalNewline = (text: string) => text.replace(/\n$/, '');
+
+  /** The KMS transforms' output (exact, and a fixed point); every transform also reaches a fixed point in one run. */
+  function expectFixedPoint(input: string): string {
+    const all = fixed(input);
+    expect(fixed(all)).toBe(all);
+    const out = fixed(input, KMS);
+    expect(fixed(out, KMS)).toBe(out);
+    return out;
+  }
+
+  test('seed 2: the same artifact downloaded twice into cdk.out, key-based credentials, re-upload: one decrypt after the credential step, then the encrypt', () => {
+    const input = noFinalNewline(lines(
+      ...head('test_1'),
+      '    steps:',
+      ...download('cdk-out', 'cdk.out'),
+      ...download('cdk-out', 'cdk.out'),
+      '      - uses: aws-actions/configure-aws-credentials@v1',
+      '        with:',
+      '          aws-access-key-id: ${{ secrets.AWS_ACCESS_KEY_ID }}',
+      '          aws-secret-access-key: ${{ secrets.AWS_SECRET_ACCESS_KEY }}',
+      '          aws-region: us-east-1',
+      ...upload,
+      '          path: cdk.out',
+    ));
+    const out = fixText(input);
+    expect(out.output).toBe(noFinalNewline(lines(
+      ...head('test_1'),
+      ...OIDC_PERMISSIONS,
+      '    steps:',
+      ...download('cdk-out', 'cdk.out'),
+      ...download('cdk-out', 'cdk.out'),
+      '      - uses: aws-actions/configure-aws-credentials@v4',
+      '        with:',
+      '          aws-region: us-east-1',
+      '          role-to-assume: ${{ vars.AWS_ROLE_ARN }}',
+      '          role-session-name: GitHubActions-test_1',
+      ...decryptStep('cdk.out', 'cdk.out'),
+      ...ENCRYPT_STEP,
+      ...upload,
+      '          path: ${{ runner.temp }}/kms-artifacts/cdk-out',
+    )));
+    expect(out.findings.filter((f) => f.ruleId.startsWith('kms-')).map((f) => [f.ruleId, f.fixed])).toEqual([
+      ['kms-encrypt-artifacts', true],
+      ['kms-decrypt-artifacts', true],
+    ]);
+    expect(fixed(out.output)).toBe(out.output);
+  });
+
+  test('seed 3: the same shape with an OIDC step', () => {
+    const input = noFinalNewline(lines(
+      ...head('deploy'),
+      '    steps:',
+      ...download('cdk-out', 'cdk.out'),
+      ...download('cdk-out', 'cdk.out'),
+      '      - uses: aws-actions/configure-aws-credentials@v4',
+      '        with:',
+      '          role-to-assume: arn:aws:iam::123456789012:role/deploy',
+      '          aws-region: eu-west-1',
+      ...upload,
+      '          path: cdk.out',
+    ));
+    const out = fixText(input);
+    expect(out.output).toBe(noFinalNewline(lines(
+      ...head('deploy'),
+      ...OIDC_PERMISSIONS,
+      '    steps:',
+      ...download('cdk-out', 'cdk.out'),
+      ...download('cdk-out', 'cdk.out'),
+      '      - uses: aws-actions/configure-aws-credentials@v4',
+      '        with:',
+      '          role-to-assume: arn:aws:iam::123456789012:role/deploy',
+      '          aws-region: eu-west-1',
+      ...decryptStep('cdk.out', 'cdk.out'),
+      ...ENCRYPT_STEP,
+      ...upload,
+      '          path: ${{ runner.temp }}/kms-artifacts/cdk-out',
+    )));
+    expect(fixed(out.output)).toBe(out.output);
+  });
+
+  const PRODUCER = [
+    ...BUILD,
+    '      - uses: actions/upload-artifact@v4',
+    '        with:',
+    '          name: cdk-out',
+    '          path: cdk.out',
+  ];
+  const PRODUCER_FIXED = [
+    ...BUILD,
+    ...ENCRYPT_STEP,
+    '      - uses: actions/upload-artifact@v4',
+    '        with:',
+    '          name: cdk-out',
+    '          path: ${{ runner.temp }}/kms-artifacts/cdk-out',
+  ];
+  const CONFIGURE_DEPLOY = [
+    '      - uses: aws-actions/configure-aws-credentials@v4',
+    '        with:',
+    '          role-to-assume: arn:aws:iam::111111111111:role/Deploy',
+    '          aws-region: us-east-1',
+  ];
+  const consumer = (...steps: string[]) => ['  deploy:', '    needs: build', '    runs-on: ubuntu-latest', '    steps:', ...steps];
+
+  test('a credential step between two downloads into the same path: one decrypt, after the second download', () => {
+    const input = lines(...PRODUCER, ...consumer(
+      ...download('cdk-out', 'cdk.out'),
+      ...CONFIGURE_DEPLOY,
+      ...download('cdk-out', './cdk.out/'),
+      '      - run: npx cdk deploy --app cdk.out --all',
+    ));
+    expect(expectFixedPoint(input)).toBe(lines(...PRODUCER_FIXED, ...consumer(
+      ...download('cdk-out', 'cdk.out'),
+      ...CONFIGURE_DEPLOY,
+      ...download('cdk-out', './cdk.out/'),
+      ...decryptStep('./cdk.out/', './cdk.out/'),
+      '      - run: npx cdk deploy --app cdk.out --all',
+    )));
+  });
+
+  test('the same artifact into two paths before the credential step: one decrypt per path, both after it', () => {
+    const input = lines(...PRODUCER, ...consumer(
+      ...download('cdk-out', 'cdk.out'),
+      ...download('cdk-out', 'backup/cdk.out'),
+      ...CONFIGURE_DEPLOY,
+      '      - run: npx cdk deploy --app cdk.out --all',
+    ));
+    expect(expectFixedPoint(input)).toBe(lines(...PRODUCER_FIXED, ...consumer(
+      ...download('cdk-out', 'cdk.out'),
+      ...download('cdk-out', 'backup/cdk.out'),
+      ...CONFIGURE_DEPLOY,
+      ...decryptStep('backup/cdk.out', 'backup/cdk.out'),
+      ...decryptStep('cdk.out', 'cdk.out'),
+      '      - run: npx cdk deploy --app cdk.out --all',
+    )));
+  });
+
+  test('a second download under another condition (it may not run) keeps its own decrypt: refused when both come before the credential step', () => {
+    const input = lines(...PRODUCER, ...consumer(
+      ...download('cdk-out', 'cdk.out'),
+      ...download('cdk-out', 'cdk.out', ["        if: github.event_name == 'push'"]),
+      ...CONFIGURE_DEPLOY,
+      '      - run: npx cdk deploy --app cdk.out --all',
+    ));
+    const out = fixText(input, KMS);
+    expect(out.output).toBe(input);
+    expect(out.findings.map((f) => [f.ruleId, f.fixed])).toEqual([['kms-encrypt-artifacts', false]]);
+    expect(out.findings[0]!.skippedBecause).toBe(
+      "job 'deploy' downloads 'cdk-out' but could not decrypt it: job 'deploy' downloads 'cdk-out' (step 'actions/download-artifact@v4 (step 1)') "
+        + "and then 'cdk-out' (step 'actions/download-artifact@v4 (step 2)', under another condition) into cdk.out before a credential step that "
+        + 'may use the KMS key: the second download would overwrite the ciphertext before it is decrypted; add a credential step between them '
+        + 'or download into different paths',
+    );
+    expect(fixed(input)).toBe(fixed(fixed(input)));
+  });
+
+  test('two deploy artifacts into the same path before the credential step: the first is not encrypted (the second download would overwrite its ciphertext), the last is', () => {
+    const input = lines(
+      ...PRODUCER,
+      '      - uses: actions/upload-artifact@v4',
+      '        with:',
+      '          name: templates',
+      '          path: templates',
+      ...consumer(
+        ...download('cdk-out', 'cdk.out'),
+        ...download('templates', 'cdk.out'),
+        ...CONFIGURE_DEPLOY,
+      ),
+    );
+    const out = fixText(input, KMS);
+    expect(out.findings.map((f) => [f.ruleId, f.fixed, f.skippedBecause?.replace(/: the second.*/, '')])).toEqual([
+      ['kms-encrypt-artifacts', false, "job 'deploy' downloads 'cdk-out' but could not decrypt it: job 'deploy' downloads 'cdk-out' "
+        + "(step 'actions/download-artifact@v4 (step 1)') and then 'templates' (step 'actions/download-artifact@v4 (step 2)') into cdk.out "
+        + 'before a credential step that may use the KMS key'],
+      ['kms-encrypt-artifacts', true, undefined],
+      ['kms-decrypt-artifacts', true, undefined],
+    ]);
+    // cdk-out stays plain; templates' ciphertext lands beside it and is decrypted into the same path.
+    expect(out.output).toBe(lines(
+      ...PRODUCER,
+      ...ENCRYPT_STEP.map((l) => l.replace('cdk-out', 'templates').replace('SOURCE: cdk.out', 'SOURCE: templates')),
+      '      - uses: actions/upload-artifact@v4',
+      '        with:',
+      '          name: templates',
+      '          path: ${{ runner.temp }}/kms-artifacts/templates',
+      ...consumer(
+        ...download('cdk-out', 'cdk.out'),
+        ...download('templates', 'cdk.out'),
+        ...CONFIGURE_DEPLOY,
+        ...decryptStep('cdk.out', 'cdk.out', 'Decrypt templates with KMS'),
+      ),
+    ));
+    expect(fixed(out.output, KMS)).toBe(out.output);
+    const all = fixed(input);
+    expect(fixed(all)).toBe(all);
+  });
+
+  test('a step that reads the path between two downloads of it, before any credential step: refused, nothing encrypted', () => {
+    const input = lines(...PRODUCER, ...consumer(
+      ...download('cdk-out', 'cdk.out'),
+      '      - run: ls cdk.out',
+      ...download('cdk-out', 'cdk.out'),
+      ...CONFIGURE_DEPLOY,
+    ));
+    const out = fixText(input, KMS);
+    expect(out.output).toBe(input);
+    expect(out.findings.map((f) => f.skippedBecause)).toEqual([
+      "job 'deploy' downloads 'cdk-out' but could not decrypt it: step 'run (step 2)' uses cdk.out before a credential step lets job 'deploy' decrypt it",
+    ]);
+  });
+});
+
 describe('generated scripts', () => {
   test.each([['encrypt', encryptScript()], ['decrypt', decryptScript()]])('%s script passes bash -n and shellcheck -S warning, has no ${{ }}', (_n, script) => {
     const dir = tempDir('wf-fix-kms-sc-');

@@ -17,8 +17,9 @@ import type { TextEdit } from '../src/workflow/edits.js';
 import type { Job, Step } from '../src/workflow/model.js';
 import { EditRefused, insertItems, removeItem, type YamlValue } from '../src/workflow/primitives.js';
 import {
-  artifactName, artifactPath, brokenDecryptTarget, bumpArtifactAction, envValue, hasExpression, isBrokenDecryptStep, isDecryptStep,
-  isDownload, isEncryptStep, isUpload, kmsPlacement, refuseNonLinux, replaceRun, setStepEnv,
+  afterDownload, artifactName, artifactPath, bumpArtifactAction, decryptPlacement, envValue, hasExpression, isBrokenDecryptStep,
+  isDecryptStep, isDownload, isEncryptStep, isRepeatedDownload, isUpload, kmsPlacement, normalPath, refuseNonLinux, replaceRun,
+  restorePath, setStepEnv, stepLabel as label,
 } from './shared/artifacts.js';
 import { isChainedStep } from './shared/aws.js';
 import { decryptScript, ENV } from './shell/kms.js';
@@ -41,10 +42,6 @@ interface Data {
   broken?: Step;
 }
 
-function label(step: Step): string {
-  return step.name ?? step.id ?? `${step.uses ?? 'run'} (step ${step.index + 1})`;
-}
-
 /** Names of artifacts whose upload carries the output of a wf-fix encrypt step. */
 export function encryptedArtifacts(jobs: readonly Job[]): Set<string> {
   const out = new Set<string>();
@@ -59,23 +56,15 @@ export function encryptedArtifacts(jobs: readonly Job[]): Set<string> {
   return out;
 }
 
-const normal = (p: string | undefined): string => (p ?? '.').trim().replace(/^\.\/(?=.)/, '').replace(/\/+$/, '') || '.';
-
-/** Steps between this download and the next download of the same artifact. */
-function afterDownload(job: Job, download: Step): Step[] {
-  const name = artifactName(download);
-  const next = job.steps.find((s) => s.index > download.index && isDownload(s) && artifactName(s) === name);
-  return job.steps.filter((s) => s.index > download.index && (!next || s.index < next.index));
-}
-
 function findInJob(job: Job, encrypted: Set<string>): Finding[] {
   const out: Finding[] = [];
   for (const download of job.steps.filter(isDownload)) {
     const name = artifactName(download);
-    if (!name || !encrypted.has(name)) continue;
+    if (!name || !encrypted.has(name) || isRepeatedDownload(job, download)) continue;
+    // Its decrypt step belongs after it and before the next download into the same path.
     const later = afterDownload(job, download);
-    const dir = normal(artifactPath(download));
-    if (later.some((s) => isDecryptStep(s) && normal(envValue(s, ENV.dir)) === dir)) continue;
+    const dir = normalPath(artifactPath(download));
+    if (later.some((s) => isDecryptStep(s) && normalPath(envValue(s, ENV.dir)) === dir)) continue;
     const broken = later.find(isBrokenDecryptStep);
     out.push({
       ruleId: meta.id,
@@ -101,15 +90,12 @@ function find(ctx: TransformContext): Finding[] {
 function fix(ctx: TransformContext, finding: Finding): Fix | undefined {
   const { job, download, broken } = finding.data as Data;
   refuseNonLinux(job);
-  const where = kmsPlacement(ctx, job, download.index);
+  const where = decryptPlacement(ctx, job, download, broken);
   if ('refused' in where) throw new EditRefused(where.refused);
   if ('pending' in where) return undefined; // oidc-auth / role-chaining give the job a base session first
   const name = artifactName(download)!;
   const downloaded = artifactPath(download)?.trim() || '.';
-  const restore = (broken && brokenDecryptTarget(broken.script!)) || downloaded;
-  const between = job.steps.filter((s) => s.index > download.index && s.index < where.index && s !== broken);
-  const early = between.find((s) => s.script && restore !== '.' && s.script.includes(normal(restore)));
-  if (early) throw new EditRefused(`step '${label(early)}' uses ${restore} before a credential step lets the job decrypt it`);
+  const restore = restorePath(download, broken);
 
   const unit = ctx.wf.indentUnit;
   const notes = finding.notes ?? (finding.notes = []);

@@ -20,8 +20,9 @@ import type { Job, Step } from '../src/workflow/model.js';
 import { EditRefused, insertItems, replaceNode, scalarIn, type YamlValue } from '../src/workflow/primitives.js';
 import { getPair, scalarText, type YamlNode } from '../src/yaml.js';
 import {
-  artifactName, artifactPath, brokenEncryptSource, bumpArtifactAction, ciphertextDir, envValue, hasExpression, isBrokenEncryptStep,
-  isDownload, isEncryptStep, isUpload, kmsPlacement, refuseNonLinux, replaceRun, setStepEnv, shipsDeployInputs, singlePath,
+  artifactName, artifactPath, brokenDecryptAfter, brokenEncryptSource, bumpArtifactAction, ciphertextDir, decryptPlacement, envValue,
+  hasExpression, isBrokenEncryptStep, isDownload, isEncryptStep, isRepeatedDownload, isUpload, kmsPlacement, refuseNonLinux, replaceRun,
+  setStepEnv, shipsDeployInputs, singlePath, stepLabel as label,
 } from './shared/artifacts.js';
 import { encryptScript, ENV } from './shell/kms.js';
 import { jscodeshiftAdapter } from './shared/jscodeshift-adapter.js';
@@ -43,10 +44,6 @@ interface Data {
   upload: Step;
   /** The broken `aws kms encrypt` step to rewrite in place. */
   broken?: Step;
-}
-
-function label(step: Step): string {
-  return step.name ?? step.id ?? `${step.uses ?? 'run'} (step ${step.index + 1})`;
 }
 
 /** The upload already carries the output of a wf-fix encrypt step. */
@@ -98,16 +95,19 @@ function find(ctx: TransformContext): Finding[] {
   return ctx.wf.jobs.flatMap(findInJob);
 }
 
-/** Every job that downloads `name` must be able to decrypt it, or we would break it. */
-function consumersReady(ctx: TransformContext, producer: Job, name: string | undefined): 'ready' | 'pending' {
+/**
+ * Every download of `name` (the producer's own too: a job that re-uploads what
+ * it downloaded decrypts it first) must be able to decrypt it, or we would break it.
+ */
+function consumersReady(ctx: TransformContext, name: string | undefined): 'ready' | 'pending' {
   for (const job of ctx.wf.jobs) {
     for (const d of job.steps.filter(isDownload)) {
       const n = artifactName(d);
       if (n === undefined || (hasExpression(n) && n !== name)) {
         throw new EditRefused(`job '${job.id}' downloads artifacts without a literal name; wf-fix cannot tell whether it must decrypt '${name}'`);
       }
-      if (n !== name || job === producer) continue;
-      const where = kmsPlacement(ctx, job, d.index);
+      if (n !== name || isRepeatedDownload(job, d)) continue;
+      const where = decryptPlacement(ctx, job, d, brokenDecryptAfter(job, d));
       if ('refused' in where) throw new EditRefused(`job '${job.id}' downloads '${name}' but could not decrypt it: ${where.refused}`);
       if ('pending' in where) return 'pending';
     }
@@ -142,7 +142,7 @@ function fix(ctx: TransformContext, finding: Finding): Fix | undefined {
   if ('refused' in where) throw new EditRefused(where.refused);
   if ('pending' in where) return undefined; // another transform gives the job credentials first
   if (where.index !== at.index) throw new EditRefused(`no credential step that may use the KMS key runs before '${label(at)}' in job '${job.id}'`);
-  if (consumersReady(ctx, job, name) === 'pending') return undefined;
+  if (consumersReady(ctx, name) === 'pending') return undefined;
 
   const unit = ctx.wf.indentUnit;
   const notes = finding.notes ?? (finding.notes = []);

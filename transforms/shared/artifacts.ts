@@ -163,6 +163,82 @@ export function kmsPlacement(ctx: TransformContext, job: Job, after: number): Pl
   };
 }
 
+// ---- downloads and where their decrypt step goes ----------------------
+
+export function stepLabel(step: Step): string {
+  return step.name ?? step.id ?? `${step.uses ?? 'run'} (step ${step.index + 1})`;
+}
+
+/** A download path compared as a directory: `./cdk.out/` and `cdk.out` are the same; no path is `.`. */
+export const normalPath = (p: string | undefined): string => (p ?? '.').trim().replace(/^\.\/(?=.)/, '').replace(/\/+$/, '') || '.';
+
+/** A run step whose script mentions `path` (reads or writes it). */
+export function usesPath(step: Step, path: string): boolean {
+  return !!step.script && normalPath(path) !== '.' && step.script.includes(normalPath(path));
+}
+
+/**
+ * The next download (of any artifact) into the same directory: it puts new
+ * ciphertext files there, so the decrypt step of `download` must run before it.
+ */
+export function nextDownloadInto(job: Job, download: Step): Step | undefined {
+  const dir = normalPath(artifactPath(download));
+  return job.steps.find((s) => s.index > download.index && isDownload(s) && normalPath(artifactPath(s)) === dir);
+}
+
+/** Steps after a download until the next download into the same directory: where its decrypt step belongs. */
+export function afterDownload(job: Job, download: Step): Step[] {
+  const next = nextDownloadInto(job, download);
+  return job.steps.filter((s) => s.index > download.index && (!next || s.index < next.index));
+}
+
+/** The broken `aws kms decrypt` copy that handles this download. */
+export function brokenDecryptAfter(job: Job, download: Step): Step | undefined {
+  return afterDownload(job, download).find(isBrokenDecryptStep);
+}
+
+/**
+ * A download that the next download into the same directory repeats (same
+ * artifact, same condition or none, nothing using the path in between): that
+ * one rewrites the same ciphertext, so one decrypt step after it covers both.
+ */
+export function isRepeatedDownload(job: Job, download: Step): boolean {
+  const next = nextDownloadInto(job, download);
+  if (!next || artifactName(next) !== artifactName(download) || (next.if !== undefined && next.if !== download.if)) return false;
+  const dir = artifactPath(download) ?? '.';
+  return !afterDownload(job, download).some((s) => usesPath(s, dir) || isBrokenDecryptStep(s));
+}
+
+/** The path a decrypt step restores: where the broken copy extracted, else the download path. */
+export function restorePath(download: Step, broken?: Step): string {
+  return (broken && brokenDecryptTarget(broken.script!)) || artifactPath(download)?.trim() || '.';
+}
+
+/**
+ * Where the decrypt step of `download` goes: after a credential step that may
+ * use the key (kmsPlacement), refused when a step uses the restored path
+ * before that, or when another download into the same directory comes first
+ * (it would overwrite the ciphertext before it is decrypted). Shared with
+ * kms-encrypt-artifacts, which must not encrypt what a consumer cannot decrypt.
+ */
+export function decryptPlacement(ctx: TransformContext, job: Job, download: Step, broken?: Step): Placement {
+  const where = kmsPlacement(ctx, job, download.index);
+  if (!('index' in where)) return where;
+  const restore = restorePath(download, broken);
+  const early = job.steps.find((s) => s.index > download.index && s.index < where.index && s !== broken && usesPath(s, restore));
+  if (early) return { refused: `step '${stepLabel(early)}' uses ${restore} before a credential step lets job '${job.id}' decrypt it` };
+  const next = nextDownloadInto(job, download);
+  if (next && next.index < where.index) {
+    return {
+      refused: `job '${job.id}' downloads '${artifactName(download)}' (step '${stepLabel(download)}') and then '${artifactName(next)}' `
+        + `(step '${stepLabel(next)}'${artifactName(next) === artifactName(download) ? ', under another condition' : ''}) into ${normalPath(artifactPath(download))} before a credential step `
+        + 'that may use the KMS key: the second download would overwrite the ciphertext before it is decrypted; add a credential step '
+        + 'between them or download into different paths',
+    };
+  }
+  return where;
+}
+
 /** Runner families the generated bash (GNU tar, OpenSSL 3, base64 -d) targets. */
 export function refuseNonLinux(job: Job): void {
   if (/windows|macos|mac-|osx/i.test(job.runsOn ?? '')) {
