@@ -127,6 +127,8 @@ async function main(argv: string[]): Promise<number> {
     gitCommit: args['git-commit'],
     toolVersion: pkg.version,
     transforms: TRANSFORMS,
+    // A plain --check prints findings and the summary only: no diff to compute.
+    diffs: !(args.check && args.format === 'text' && args.html === undefined && args['patch-dir'] === undefined),
   }, bar?.update).finally(() => bar?.stop());
   const mode = args.write || args['git-branch'] !== undefined ? 'write' : args.check ? 'check' : 'dry-run';
   const errColor = (args.color ?? process.stderr.isTTY) ? COLOR : PLAIN;

@@ -25,6 +25,8 @@ export interface RunOptions {
   configFile?: string;
   roleArn?: string;
   bashCheck?: boolean;
+  /** Compute each changed file's diff (default true; a plain --check prints none). */
+  diffs?: boolean;
 }
 
 export interface FileResult extends Omit<FileOutcome, 'original' | 'output'> {
@@ -117,7 +119,7 @@ export function processFile(absPath: string, cwd: string, configs: ConfigCache, 
   if (raw.includes('\u0000')) return { ...base, status: 'skipped', reason: 'binary file (NUL bytes)' };
   const outcome = processText(raw, { config, transforms: selectTransforms(config, opts.only, opts.skip), file: path, bashCheck: opts.bashCheck });
   const { original, output, ...rest } = outcome;
-  const result: FileResult = { ...base, ...rest, diff: outcome.status === 'changed' ? unifiedDiff(path, original, output) : '' };
+  const result: FileResult = { ...base, ...rest, diff: outcome.status === 'changed' && opts.diffs !== false ? unifiedDiff(path, original, output) : '' };
   if (opts.write && outcome.status === 'changed') {
     const err = writeIfUnchanged(absPath, bytes, output);
     if (err) return { ...result, status: 'error', reason: err };
