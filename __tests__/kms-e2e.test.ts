@@ -196,6 +196,47 @@ describe('generated KMS steps against moto', () => {
   });
 });
 
+describe('a job that downloads the artifact twice and re-uploads it (property-test counterexample, seeds 2 and 3)', () => {
+  const input = lines(
+    ...WORKFLOW.split('\n').slice(0, 14),
+    '  deploy:',
+    '    runs-on: ubuntu-latest',
+    '    steps:',
+    ...[1, 2].flatMap(() => ['      - uses: actions/download-artifact@v4', '        with:', '          name: cdk-out', '          path: cdk.out']),
+    '      - uses: aws-actions/configure-aws-credentials@v4',
+    '        with:',
+    '          role-to-assume: arn:aws:iam::111111111111:role/Deploy',
+    '          aws-region: us-east-1',
+    '      - uses: actions/upload-artifact@v4',
+    '        with:',
+    '          name: cdk-out',
+    '          path: cdk.out',
+  );
+
+  test('both downloads, then decrypt, encrypt and upload in step order: the re-uploaded artifact decrypts to the original', async () => {
+    const p = pipelineOf(fixed(input, KMS));
+    expect(p.decrypt.map((s) => [s.job, s.index])).toEqual([['deploy', 3]]);
+    expect(p.encrypt.map((s) => [s.job, s.index])).toEqual([['build', 2], ['deploy', 4]]);
+    const run = await produce(p, 'cdk-out', 64 * 1024, 'random');
+    expect(run.status).toBe(0);
+    const ws = tempDir('wf-fix-kms-reupload-');
+    for (const d of p.downloads.filter((x) => x.job === 'deploy')) download(run.store, 'cdk-out', d.path, ws);
+    const env = moto.env(run.runnerTemp);
+    const dec = await runStep(p.decrypt[0]!, ws, env);
+    expect([dec.status, dec.stderr]).toEqual([0, '']);
+    expect(digest(join(ws, 'cdk.out'))).toEqual(digest(join(run.producer, 'cdk.out')));
+    const enc = await runStep(p.encrypt[1]!, ws, env);
+    expect([enc.status, enc.stderr]).toEqual([0, '']);
+    const again = { ...run, store: join(tempDir('wf-fix-kms-store-'), 'store') };
+    upload(p.uploads.find((u) => u.job === 'deploy')!.path, ws, again.store, 'cdk-out', run.runnerTemp);
+    expect(readdirSync(join(again.store, 'cdk-out')).sort()).toEqual(['data-key.enc', 'payload.tar.gz.enc', 'payload.tar.gz.enc.hmac']);
+    expect(storeContains(again.store, MARKER)).toBe(false);
+    const r = await consume(p, again, 'deploy', 'cdk-out');
+    expect([r.status, r.stderr]).toEqual([0, '']);
+    expect(digest(r.restored)).toEqual(digest(join(run.producer, 'cdk.out')));
+  }, 30000);
+});
+
 describe('done when: both seed files, fixed by wf-fix --write, round-trip a 40 MB cdk.out and fail on tampering', () => {
   test.each(['model-cicd-yml-Pr5600-1.yml', 'ideal-cicd-yml-Pr7694.yml'])('%s', async (seed) => {
     if (!existsSync(CLI)) throw new Error('run `npm run build` first (dist/src/cli.js is missing)');
