@@ -17,7 +17,7 @@ import type { Job, Step } from '../src/workflow/model.js';
 import { EditRefused } from '../src/workflow/primitives.js';
 import { jscodeshiftAdapter } from './shared/jscodeshift-adapter.js';
 import { scanDeploys, wrapDeploys, type RetryPolicy } from './shell/retry.js';
-import { editRunScript, runScript, stepShell, textOffset } from './shell/run-step.js';
+import { runScriptFix, runScript, stepShell, textOffset } from './shell/run-step.js';
 import { analyseScript } from './shell/script.js';
 
 export const meta: TransformMeta = {
@@ -88,11 +88,7 @@ function fix(ctx: TransformContext, finding: Finding): Fix | undefined {
   const calls = scanDeploys(facts).bare;
   if (!calls.length) return undefined;
   const next = wrapDeploys(facts, calls, policy);
-  return {
-    edits: editRunScript(ctx.text, step, next, ctx.wf.indentUnit),
-    declares: [{ path: [...step.path, 'run'] }],
-    scripts: [next],
-  };
+  return runScriptFix(ctx, step, next);
 }
 
 export const transform: Transform = { meta, find, fix };

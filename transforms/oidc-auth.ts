@@ -106,6 +106,21 @@ function permissionsFinding(ctx: TransformContext, job: Job, message: string): F
   }];
 }
 
+/** One finding for the key entries of an `env:` mapping fed from secrets, if it has any. */
+function envKeyFindings(map: YAMLMap, path: Path, who: string, advice: string, where: { job: Job; level: 'step' | 'job' | 'workflow'; step?: Step }): Finding[] {
+  const pairs = keyEnvPairs(map);
+  if (!pairs.length) return [];
+  const keys = pairs.map((p) => scalarString(p.key)!);
+  return [{
+    ruleId: meta.id,
+    message: `${who} ${keys.join(', ')} from secrets; ${advice}`,
+    offset: (pairs[0]!.key as YamlNode).range![0],
+    path,
+    fixable: true,
+    data: { kind: 'env', ...where, map, keys } satisfies Data,
+  }];
+}
+
 function findInJob(ctx: TransformContext, job: Job): Finding[] {
   const out: Finding[] = [];
   if (ctx.wf.kind === 'workflow' && calledWorkflowUsesAws(ctx, job)) {
@@ -123,29 +138,9 @@ function findInJob(ctx: TransformContext, job: Job): Finding[] {
         data: { kind: 'step', job, step } satisfies Data,
       });
     }
-    const pairs = keyEnvPairs(step.env);
-    if (pairs.length) {
-      out.push({
-        ruleId: meta.id,
-        message: `step '${step.name ?? step.uses ?? step.index}' reads ${pairs.map((p) => scalarString(p.key)).join(', ')} from secrets; use OIDC credentials instead`,
-        offset: (pairs[0]!.key as YamlNode).range![0],
-        path: [...step.path, 'env'],
-        fixable: true,
-        data: { kind: 'env', job, level: 'step', step, map: step.env!, keys: pairs.map((p) => scalarString(p.key)!) } satisfies Data,
-      });
-    }
+    if (step.env) out.push(...envKeyFindings(step.env, [...step.path, 'env'], `step '${step.name ?? step.uses ?? step.index}' reads`, 'use OIDC credentials instead', { job, level: 'step', step }));
   }
-  const jobPairs = keyEnvPairs(job.env);
-  if (jobPairs.length) {
-    out.push({
-      ruleId: meta.id,
-      message: `job '${job.id}' sets ${jobPairs.map((p) => scalarString(p.key)).join(', ')} from secrets; use OIDC credentials instead`,
-      offset: (jobPairs[0]!.key as YamlNode).range![0],
-      path: [...job.path, 'env'],
-      fixable: true,
-      data: { kind: 'env', job, level: 'job', map: job.env!, keys: jobPairs.map((p) => scalarString(p.key)!) } satisfies Data,
-    });
-  }
+  if (job.env) out.push(...envKeyFindings(job.env, [...job.path, 'env'], `job '${job.id}' sets`, 'use OIDC credentials instead', { job, level: 'job' }));
   // A job that already assumes a role through OIDC but lacks the permission.
   if (hasOidcStep && !out.length && ctx.wf.kind === 'workflow') {
     out.push(...permissionsFinding(ctx, job, `job '${job.id}' assumes a role through OIDC but its permissions lack id-token: write / contents: read`));
@@ -155,17 +150,9 @@ function findInJob(ctx: TransformContext, job: Job): Finding[] {
 
 function find(ctx: TransformContext): Finding[] {
   const out = ctx.wf.jobs.flatMap((job) => findInJob(ctx, job));
-  const wfPairs = keyEnvPairs(ctx.wf.env);
-  if (wfPairs.length) {
+  if (ctx.wf.env) {
     const jobs = ctx.wf.jobs.filter((j) => j.steps.some(usesAws));
-    out.push({
-      ruleId: meta.id,
-      message: `workflow env sets ${wfPairs.map((p) => scalarString(p.key)).join(', ')} from secrets; use OIDC credentials in the jobs that call AWS`,
-      offset: (wfPairs[0]!.key as YamlNode).range![0],
-      path: ['env'],
-      fixable: true,
-      data: { kind: 'env', job: jobs[0]!, level: 'workflow', map: ctx.wf.env!, keys: wfPairs.map((p) => scalarString(p.key)!) } satisfies Data,
-    });
+    out.push(...envKeyFindings(ctx.wf.env, ['env'], 'workflow env sets', 'use OIDC credentials in the jobs that call AWS', { job: jobs[0]!, level: 'workflow' }));
   }
   if (out.length) {
     const gone = unreferencedSecrets(ctx);

@@ -19,7 +19,7 @@ import type { Finding, Fix, Transform, TransformContext, TransformMeta } from '.
 import type { Job, Step, Workflow } from '../src/workflow/model.js';
 import { keyString, type YAMLMap } from '../src/yaml.js';
 import { jscodeshiftAdapter } from './shared/jscodeshift-adapter.js';
-import { editRunScript, isMultiLine, runScript, stepShell, textOffset } from './shell/run-step.js';
+import { runScriptFix, isMultiLine, runScript, stepShell, textOffset } from './shell/run-step.js';
 import { analyseScript } from './shell/script.js';
 import { extendSetLine, nounsetRisk, renderSet, strictState, type StrictOption } from './shell/strict.js';
 
@@ -90,11 +90,7 @@ function fix(ctx: TransformContext, finding: Finding): Fix | undefined {
   if (target) lines[target.line] = extendSetLine(lines[target.line]!, p.missing);
   else lines.splice(state.setLines[0]?.line ?? state.firstLine, 0, renderSet(p.missing));
   const next = lines.join('\n');
-  return {
-    edits: editRunScript(ctx.text, step, next, ctx.wf.indentUnit),
-    declares: [{ path: [...step.path, 'run'] }],
-    scripts: [next],
-  };
+  return runScriptFix(ctx, step, next);
 }
 
 export const transform: Transform = { meta, find, fix };

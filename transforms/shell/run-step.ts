@@ -3,6 +3,7 @@
  * write a changed script back as text edits that touch only the changed
  * lines (a single-line scalar becomes a `|` block scalar in place).
  */
+import type { Fix, TransformContext } from '../../src/transform.js';
 import type { TextEdit } from '../../src/workflow/edits.js';
 import { lineEndAt, lineStartAt, columnAt, lastContentLineEnd } from '../../src/workflow/lines.js';
 import type { Job, Step, Workflow } from '../../src/workflow/model.js';
@@ -194,4 +195,13 @@ export function editRunScript(text: string, step: Step, next: string, unit: numb
 /** The script has more than one non-blank line. */
 export function isMultiLine(script: string): boolean {
   return script.split('\n').filter((l) => l.trim() !== '').length > 1;
+}
+
+/** The fix that replaces a step's `run:` script with `next` (declared, and checked with bash -n). */
+export function runScriptFix(ctx: TransformContext, step: Step, next: string): Fix {
+  return {
+    edits: editRunScript(ctx.text, step, next, ctx.wf.indentUnit),
+    declares: [{ path: [...step.path, 'run'] }],
+    scripts: [next],
+  };
 }
