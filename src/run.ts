@@ -3,8 +3,8 @@
  * (a failure in one never stops the others), write atomically when asked,
  * and collect results for the reporters. No printing here.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
 import { ConfigError, defaultConfig, findConfigFile, loadConfigFile, type Config } from './config.js';
 import { discover } from './discover.js';
 import { unifiedDiff } from './diff.js';
@@ -46,8 +46,6 @@ export interface RunResult {
 }
 
 export const EXIT = { OK: 0, PENDING: 1, FAILED: 2 } as const;
-
-export { repositoryRoot };
 
 export function selectTransforms(config: Config, only?: string[], skip?: string[]): Transform[] {
   return TRANSFORMS.filter((t) => {

@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename, relative } from 'node:path';
-import { repositoryRoot, type FileResult } from '../run.js';
+import { repositoryRoot } from '../repo.js';
+import type { FileResult } from '../run.js';
 
 /** `--repos-from FILE` (`-` = stdin): one path per line; blank lines and `#` comments ignored. */
 export function readReposFile(file: string): string[] {
