@@ -136,7 +136,7 @@ async function main(argv: string[]): Promise<number> {
   if (args.format === 'json') {
     process.stdout.write(jsonReport({ ...result, cwd }, pkg.version));
   } else if (args.format === 'sarif') {
-    process.stdout.write(sarifReport(result, { toolVersion: pkg.version, transforms: TRANSFORMS, cwd }));
+    process.stdout.write(sarifReport(result, { toolVersion: pkg.version, transforms: TRANSFORMS, cwd, repositories: result.repositories }));
   } else if (args.format === 'html') {
     process.stdout.write(htmlReport(result, { toolVersion: pkg.version, cwd, mode, repositories: result.repositories }));
   } else if (mode === 'dry-run') {

@@ -8,7 +8,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { relative } from 'node:path';
-import { groupByRepository } from '../bulk/repos.js';
+import { groupByRepository, type Repository } from '../bulk/repos.js';
 import type { FileResult, RunResult } from '../run.js';
 import type { Severity, Transform } from '../transform.js';
 import type { ReportedFinding } from '../workflow/engine.js';
@@ -130,11 +130,13 @@ export interface SarifOptions {
   toolVersion: string;
   transforms: readonly Transform[];
   cwd: string;
+  /** The run's repositories when already grouped (a bulk run); else grouped here. */
+  repositories?: Repository[];
 }
 
 /** SARIF log for a run; uris are relative to the repository root when there is one repository, else to cwd. */
 export function sarifLog(result: RunResult, opts: SarifOptions) {
-  const repos = groupByRepository(result.files, opts.cwd);
+  const repos = opts.repositories ?? groupByRepository(result.files, opts.cwd);
   const base = repos.length === 1 ? repos[0]!.root : opts.cwd;
   const baseUri = pathToFileURL(base).href.replace(/\/?$/, '/');
   const location = (f: FileResult) => {
