@@ -22,7 +22,7 @@ import type { TextEdit } from '../src/workflow/edits.js';
 import type { Job, Path, Step } from '../src/workflow/model.js';
 import { getPair, isScalar, scalarString, type Pair, type YamlNode, type YAMLMap } from '../src/yaml.js';
 import {
-  baseRoleFor, CONFIGURE_ACTION, effectiveRole, hasKeyInputs, isConfigureStep, isCrossAccountRole, isShaPin, isValidSessionName,
+  baseRoleFor, bumpMajor, CONFIGURE_ACTION, effectiveRole, hasKeyInputs, isConfigureStep, isCrossAccountRole, isShaPin, isValidSessionName,
   KEY_ENV_VARS, KEY_INPUTS, majorVersion, regionExpressionFor, roleNote, sessionNameFor, sessionNamesIn, withValue,
 } from './shared/aws.js';
 import { oidcPermissionsFix } from './shared/permissions.js';
@@ -196,17 +196,12 @@ export function unreferencedSecrets(ctx: TransformContext): string[] {
 export function refreshVersion(step: Step, notes: string[]): TextEdit[] {
   const usesNode = getPair(step.node, 'uses')?.value as YamlNode | undefined;
   if (!usesNode || !isScalar(usesNode)) return [];
-  const major = majorVersion(step.ref);
   if (isShaPin(step.ref)) {
     notes.push(`${CONFIGURE_ACTION} is pinned to a SHA: keep the pin but make sure it is v${MIN_MAJOR} or later (v${MIN_MAJOR} runs on node20; role chaining needs >= v2.1.0)`);
     return [];
   }
-  if (major !== undefined && major < MIN_MAJOR) {
-    const uses = `${step.uses!.slice(0, step.uses!.lastIndexOf('@'))}@v${MIN_MAJOR}`;
-    return [replaceNode(usesNode, usesNode.type === 'PLAIN' ? uses : JSON.stringify(uses))];
-  }
-  if (major === undefined) notes.push(`${CONFIGURE_ACTION}@${step.ref ?? '(no ref)'} is not a version tag: pin it to v${MIN_MAJOR} or later`);
-  return [];
+  if (majorVersion(step.ref) === undefined) notes.push(`${CONFIGURE_ACTION}@${step.ref ?? '(no ref)'} is not a version tag: pin it to v${MIN_MAJOR} or later`);
+  return bumpMajor(step, MIN_MAJOR);
 }
 
 function permissionsPart(ctx: TransformContext, job: Job, notes: string[]): { edits: TextEdit[]; declares: Declared[] } {

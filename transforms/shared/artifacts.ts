@@ -9,10 +9,10 @@ import type { Config } from '../../src/config.js';
 import type { TransformContext } from '../../src/transform.js';
 import type { TextEdit } from '../../src/workflow/edits.js';
 import type { Job, Step, Workflow } from '../../src/workflow/model.js';
-import { EditRefused, insertPairs, replaceBlockScalarBody, replaceNode, setScalar, type YamlValue } from '../../src/workflow/primitives.js';
+import { EditRefused, insertPairs, replaceBlockScalarBody, setScalar, type YamlValue } from '../../src/workflow/primitives.js';
 import { columnAt } from '../../src/workflow/lines.js';
 import { getNode, getPair, isScalar, scalarString, type YamlNode } from '../../src/yaml.js';
-import { isChainedStep, isConfigureStep, isShaPin, KEY_ENV_VARS, majorVersion, withValue } from './aws.js';
+import { bumpMajor, isChainedStep, isConfigureStep, KEY_ENV_VARS, withValue } from './aws.js';
 import { isCrossAccountKeyStep } from '../oidc-auth.js';
 import { DECRYPT_MARKER, ENCRYPT_MARKER } from '../shell/kms.js';
 
@@ -250,13 +250,12 @@ export function refuseNonLinux(job: Job): void {
 
 /** Bump `actions/upload-artifact|download-artifact@v1..v3` to v4. */
 export function bumpArtifactAction(step: Step, notes: string[]): TextEdit[] {
-  const node = getPair(step.node, 'uses')?.value as YamlNode | undefined;
-  const major = majorVersion(step.ref);
-  if (!node || !isScalar(node) || isShaPin(step.ref) || major === undefined || major >= ARTIFACT_MIN_MAJOR) return [];
-  const uses = `${step.uses!.slice(0, step.uses!.lastIndexOf('@'))}@v${ARTIFACT_MIN_MAJOR}`;
-  notes.push(`${step.action}@${step.ref} -> @v${ARTIFACT_MIN_MAJOR} (v3 and older no longer run on GitHub): v4 artifacts are immutable `
-    + 'per name in a run, a v3 download cannot read a v4 upload, and a download without a name extracts each artifact into its own directory');
-  return [replaceNode(node, node.type === 'PLAIN' ? uses : JSON.stringify(uses))];
+  const edits = bumpMajor(step, ARTIFACT_MIN_MAJOR);
+  if (edits.length) {
+    notes.push(`${step.action}@${step.ref} -> @v${ARTIFACT_MIN_MAJOR} (v3 and older no longer run on GitHub): v4 artifacts are immutable `
+      + 'per name in a run, a v3 download cannot read a v4 upload, and a download without a name extracts each artifact into its own directory');
+  }
+  return edits;
 }
 
 /** Set env entries on a step: into its `env:` when it has one, else a new `env:` before `run:`. */

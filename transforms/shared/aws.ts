@@ -4,8 +4,10 @@
  * should assume, and valid session names.
  */
 import type { Config } from '../../src/config.js';
+import type { TextEdit } from '../../src/workflow/edits.js';
 import type { Job, Step, Workflow } from '../../src/workflow/model.js';
-import { getNode, getPair, scalarString, type YAMLMap } from '../../src/yaml.js';
+import { replaceNode } from '../../src/workflow/primitives.js';
+import { getNode, getPair, isScalar, scalarString, type YAMLMap, type YamlNode } from '../../src/yaml.js';
 
 export const CONFIGURE_ACTION = 'aws-actions/configure-aws-credentials';
 export const KEY_INPUTS = ['aws-access-key-id', 'aws-secret-access-key', 'aws-session-token'] as const;
@@ -183,6 +185,15 @@ export function majorVersion(ref: string | undefined): number | undefined {
 
 export function isShaPin(ref: string | undefined): boolean {
   return /^[0-9a-f]{40}$/i.test(ref ?? '');
+}
+
+/** The edit that moves `uses: owner/repo@vN` below v`min` to `@v<min>` (quoting kept); none for SHA pins, branches or v`min`+. */
+export function bumpMajor(step: Step, min: number): TextEdit[] {
+  const node = getPair(step.node, 'uses')?.value as YamlNode | undefined;
+  const major = majorVersion(step.ref);
+  if (!node || !isScalar(node) || isShaPin(step.ref) || major === undefined || major >= min) return [];
+  const uses = `${step.uses!.slice(0, step.uses!.lastIndexOf('@'))}@v${min}`;
+  return [replaceNode(node, node.type === 'PLAIN' ? uses : JSON.stringify(uses))];
 }
 
 export type EnvMap = YAMLMap | undefined;
