@@ -10,7 +10,7 @@ import { html as diffHtml } from 'diff2html';
 import { groupByRepository, type Repository } from '../bulk/repos.js';
 import type { FileResult, RunResult } from '../run.js';
 import type { ReportedFinding } from '../workflow/engine.js';
-import { summarize } from './text.js';
+import { findingState, summarize } from './text.js';
 
 export interface HtmlReportOptions {
   toolVersion: string;
@@ -51,10 +51,6 @@ ul.findings{margin:8px 0;padding-left:20px}ul.findings li{margin:2px 0}
 .notes{color:#59636e;margin:2px 0 0;padding-left:18px}
 .empty{color:#59636e}
 `;
-
-function findingState(x: ReportedFinding): string {
-  return x.fixed ? 'fixed' : x.skippedBecause ? 'not fixed' : x.fixable ? 'pending' : 'report';
-}
 
 function findingItem(x: ReportedFinding): string {
   const state = findingState(x);
