@@ -22,7 +22,7 @@ import type { TextEdit } from '../src/workflow/edits.js';
 import type { Job, Path, Step } from '../src/workflow/model.js';
 import { getPair, isScalar, scalarString, type Pair, type YamlNode, type YAMLMap } from '../src/yaml.js';
 import {
-  baseRoleFor, bumpMajor, CONFIGURE_ACTION, effectiveRole, hasKeyInputs, isConfigureStep, isCrossAccountRole, isShaPin, isValidSessionName,
+  baseRoleFor, bumpMajor, CONFIGURE_ACTION, hasKeyInputs, isConfigureStep, isCrossAccountKeyStep, isShaPin, isValidSessionName,
   KEY_ENV_VARS, KEY_INPUTS, majorVersion, regionExpressionFor, roleNote, sessionNameFor, sessionNamesIn, withValue,
 } from './shared/aws.js';
 import { oidcPermissionsFix } from './shared/permissions.js';
@@ -66,14 +66,6 @@ function usesAws(step: Step): boolean {
   if (isConfigureStep(step)) return false;
   if (step.action?.startsWith('aws-actions/')) return true;
   return AWS_USE.test(step.script ?? '') || /aws|cdk|sam|serverless/i.test(step.action ?? '');
-}
-
-/** The key step is really a cross-account assume that role-chaining owns. */
-export function isCrossAccountKeyStep(ctx: TransformContext, job: Job, step: Step): boolean {
-  if (!hasKeyInputs(step)) return false;
-  const role = effectiveRole(ctx.wf, job, step);
-  if (!role) return false;
-  return isCrossAccountRole(role, baseRoleFor(ctx.config, ctx.wf, job).role);
 }
 
 /** A local reusable workflow that assumes an AWS role (its caller must grant id-token: write). */

@@ -5,15 +5,13 @@
  * `aws kms encrypt`/`decrypt` copies, and where in a job an AWS session that
  * may use the KMS key is active.
  */
-import type { Config } from '../../src/config.js';
 import type { TransformContext } from '../../src/transform.js';
 import type { TextEdit } from '../../src/workflow/edits.js';
-import type { Job, Step, Workflow } from '../../src/workflow/model.js';
+import type { Job, Step } from '../../src/workflow/model.js';
 import { EditRefused, insertPairs, replaceBlockScalarBody, setScalar, type YamlValue } from '../../src/workflow/primitives.js';
 import { columnAt } from '../../src/workflow/lines.js';
 import { getNode, getPair, isScalar, scalarString, type YamlNode } from '../../src/yaml.js';
-import { bumpMajor, isChainedStep, isConfigureStep, KEY_ENV_VARS, withValue } from './aws.js';
-import { isCrossAccountKeyStep } from '../oidc-auth.js';
+import { bumpMajor, isChainedStep, isConfigureStep, isCrossAccountKeyStep, KEY_ENV_VARS, withValue } from './aws.js';
 import { DECRYPT_MARKER, ENCRYPT_MARKER } from '../shell/kms.js';
 
 export const UPLOAD_ACTION = 'actions/upload-artifact';
@@ -128,11 +126,11 @@ function envHasKeys(map: unknown): boolean {
  * (role-chaining splits it into base + chained); a chained session may use the
  * key only when the config says so.
  */
-export function sessionAt(wf: Workflow, job: Job, index: number, config: Config, isCrossAccountKeys: (s: Step) => boolean): Session {
+function sessionAt(ctx: TransformContext, job: Job, index: number): Session {
   const last = job.steps.slice(0, index).filter(isConfigureStep).pop();
-  if (!last) return envHasKeys(job.env) || envHasKeys(wf.env) ? 'usable' : 'none';
-  if (isCrossAccountKeys(last)) return 'pending';
-  if (isChainedStep(last)) return config.kmsDecryptWithChainedRole ? 'usable' : 'chained';
+  if (!last) return envHasKeys(job.env) || envHasKeys(ctx.wf.env) ? 'usable' : 'none';
+  if (isCrossAccountKeyStep(ctx, job, last)) return 'pending';
+  if (isChainedStep(last)) return ctx.config.kmsDecryptWithChainedRole ? 'usable' : 'chained';
   return 'usable';
 }
 
@@ -143,12 +141,11 @@ export type Placement = { index: number } | { pending: string } | { refused: str
  * there may use the key (the base session in a cross-account job).
  */
 export function kmsPlacement(ctx: TransformContext, job: Job, after: number): Placement {
-  const crossKeys = (s: Step) => isCrossAccountKeyStep(ctx, job, s);
   const candidates = [after + 1, ...job.steps.filter((s) => s.index > after && isConfigureStep(s)).map((s) => s.index + 1)];
   let pending: string | undefined;
   let chained = false;
   for (const i of candidates) {
-    const session = sessionAt(ctx.wf, job, i, ctx.config, crossKeys);
+    const session = sessionAt(ctx, job, i);
     if (session === 'usable') return { index: i };
     if (session === 'pending') pending = 'the cross-account step still uses keys (role-chaining gives the job a base OIDC step)';
     if (session === 'chained') chained = true;

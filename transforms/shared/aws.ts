@@ -4,6 +4,7 @@
  * should assume, and valid session names.
  */
 import type { Config } from '../../src/config.js';
+import type { TransformContext } from '../../src/transform.js';
 import type { TextEdit } from '../../src/workflow/edits.js';
 import type { Job, Step, Workflow } from '../../src/workflow/model.js';
 import { replaceNode } from '../../src/workflow/primitives.js';
@@ -65,6 +66,14 @@ export function isCrossAccountRole(role: string | undefined, baseRole: string): 
   const baseAccount = roleAccount(baseRole);
   if (/\$\{\{/.test(account)) return /account/i.test(account) || baseAccount !== account;
   return baseAccount !== undefined && !/\$\{\{/.test(baseAccount) ? baseAccount !== account : true;
+}
+
+/** The key step is really a cross-account assume that role-chaining owns. */
+export function isCrossAccountKeyStep(ctx: TransformContext, job: Job, step: Step): boolean {
+  if (!hasKeyInputs(step)) return false;
+  const role = effectiveRole(ctx.wf, job, step);
+  if (!role) return false;
+  return isCrossAccountRole(role, baseRoleFor(ctx.config, ctx.wf, job).role);
 }
 
 /** Per-workflow memo for whole-workflow scans (the model is immutable within a pass). */
