@@ -22,8 +22,8 @@ import type { TextEdit } from '../../src/workflow/edits.js';
 import { EditRefused } from '../../src/workflow/primitives.js';
 import {
   appendProps, bindingsOf, chooseRole, ensureNamedImport, existingStepRoles, fixConfigureStepObject, getProp, importedModules,
-  isBound, isCall, isKeyConfigureStep, isObject, jscodeshiftSourceAdapter, keyName, memberName, propValue, properties, src,
-  stringValue, unwrap, usesMemberOf, type Node, type SourceContext, type SourceTransform,
+  isBound, isKeyConfigureStep, isObject, jscodeshiftSourceAdapter, keyName, keyStepMessage, memberName, propValue, properties,
+  secretsNote, src, stringValue, unwrap, usesMemberOf, type Node, type SourceContext, type SourceTransform,
 } from './shared.js';
 
 export const meta: TransformMeta = {
@@ -165,7 +165,7 @@ function find(ctx: SourceContext): Finding[] {
     const step = p.node as Node;
     if (!isKeyConfigureStep(step)) return;
     const name = stringValue(propValue(step, 'name')) ?? 'configure-aws-credentials';
-    push(step.start, `step '${name}' authenticates with long-lived access keys; assume a role through OIDC instead`, { kind: 'step', step },
+    push(step.start, keyStepMessage(name), { kind: 'step', step },
       ['the step runs in the synth job, which gets id-token: write when the workflow\'s awsCreds is AwsCredentials.fromOpenIdConnect()']);
   });
   return out;
@@ -183,9 +183,6 @@ function secretNames(obj: Node | undefined): string[] {
   }
   return out;
 }
-
-const secretsNote = (names: string[]) =>
-  `once the workflow is regenerated, delete the secrets ${names.join(', ')} if nothing else uses them`;
 
 function oidcCall(ref: string, roleText: string): string {
   return `${ref}.fromOpenIdConnect({ gitHubActionRoleArn: ${roleText} })`;

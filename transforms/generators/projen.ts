@@ -23,7 +23,7 @@ import { CONFIGURE_ACTION, KEY_ENV_VARS } from '../shared/aws.js';
 import {
   appendProps, chooseRole, ensureNamedImport, existingStepRoles, fixConfigureStepObject, getProp, indentOf, indentUnit, insertElements,
   isBound, isConfigureStepObject, isKeyConfigureStep, isObject, isOidcConfigureStep, isStringNode, jscodeshiftSourceAdapter,
-  keyEnvProps, keyName, keyText, lit, memberName, MIN_CONFIGURE_MAJOR, properties, propValue, removeElement, removeProp, renderObject, src,
+  keyEnvProps, keyName, keyStepMessage, keyText, lit, memberName, MIN_CONFIGURE_MAJOR, properties, propValue, removeElement, removeProp, renderObject, secretsNote, secretsReadBy, src,
   stringValue, unwrap, usesMemberOf, usesTrailingCommas, type Node, type SourceContext, type SourceRole, type SourceTransform,
 } from './shared.js';
 
@@ -275,8 +275,8 @@ function configureStepText(ctx: SourceContext, role: SourceRole, region: string)
 /** Remove the key entries of an env object (the whole `env` property when nothing else is left). */
 function removeEnvKeys(ctx: SourceContext, owner: Node | undefined, env: Node, notes: string[]): TextEdit[] {
   const keys = keyEnvProps(env);
-  const secrets = [...new Set(keys.flatMap((k) => [...src(ctx, k.value).matchAll(/secrets\.([A-Za-z_]\w*)/g)].map((m) => m[1]!)))];
-  if (secrets.length) notes.push(`once the workflow is regenerated, delete the secrets ${secrets.join(', ')} if nothing else uses them`);
+  const secrets = secretsReadBy(ctx, keys);
+  if (secrets.length) notes.push(secretsNote(secrets));
   if (owner && keys.length === env.properties.length) return removeProp(ctx.text, owner, 'env');
   return keys.flatMap((k) => removeElement(ctx.text, env.properties, env.properties.indexOf(k), env.end - 1));
 }
@@ -328,7 +328,7 @@ function find(ctx: SourceContext): Finding[] {
     const step = p.node as Node;
     if (!isKeyConfigureStep(step)) return;
     const name = stringValue(propValue(step, 'name')) ?? constNameOf(ctx, step) ?? 'configure-aws-credentials';
-    push(step.start, `step '${name}' authenticates with long-lived access keys; assume a role through OIDC instead`, { kind: 'step', step });
+    push(step.start, keyStepMessage(name), { kind: 'step', step });
   });
   // Jobs and their steps with key env entries.
   for (const job of jobObjects(ctx)) {

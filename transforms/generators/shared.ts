@@ -535,6 +535,19 @@ export function configureMajor(ref: string | undefined): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/** The message for a configure step object that passes access keys. */
+export const keyStepMessage = (name: string): string =>
+  `step '${name}' authenticates with long-lived access keys; assume a role through OIDC instead`;
+
+/** The note for secrets a fix stops reading. */
+export const secretsNote = (names: readonly string[]): string =>
+  `once the workflow is regenerated, delete the secrets ${names.join(', ')} if nothing else uses them`;
+
+/** The `secrets.X` names the values of `props` read, in order, once each. */
+export function secretsReadBy(ctx: SourceContext, props: readonly Node[]): string[] {
+  return [...new Set(props.flatMap((p) => [...src(ctx, p.value).matchAll(/secrets\.([A-Za-z_]\w*)/g)].map((m) => m[1]!)))];
+}
+
 /**
  * The YAML fix applied to a step object: the access-key input becomes
  * `'role-to-assume': <role>` in place, the secret (and session token) inputs
@@ -554,8 +567,8 @@ export function fixConfigureStepObject(ctx: SourceContext, obj: Node, role: Sour
   // Remove the other key inputs, last first so indices stay valid in the original.
   for (const k of keys.slice(1)) edits.push(...removeElement(ctx.text, all, all.indexOf(k), w.end - 1));
   notes.push(role.note);
-  const secrets = keys.flatMap((k) => [...src(ctx, k.value).matchAll(/secrets\.([A-Za-z_]\w*)/g)].map((m) => m[1]!));
-  if (secrets.length) notes.push(`once the workflow is regenerated, delete the secrets ${[...new Set(secrets)].join(', ')} if nothing else uses them`);
+  const secrets = secretsReadBy(ctx, keys);
+  if (secrets.length) notes.push(secretsNote(secrets));
   const usesNode = propValue(obj, 'uses');
   const uses = stringValue(usesNode)!;
   const ref = uses.includes('@') ? uses.slice(uses.lastIndexOf('@') + 1) : undefined;
