@@ -365,7 +365,7 @@ function processTextUnguarded(raw: string, opts: ProcessOptions): FileOutcome {
     }
     return key;
   };
-  const report = (f: Finding, text: string): ReportedFinding => {
+  const report = (f: Finding): ReportedFinding => {
     const key = keyOf(f);
     let r = reported.get(key);
     if (!r) {
@@ -400,7 +400,7 @@ function processTextUnguarded(raw: string, opts: ProcessOptions): FileOutcome {
         return { ...base, status: 'error', reason: `transform ${transform.meta.id} failed: ${(e as Error).message}` };
       }
       for (const finding of findings) {
-        const r = report(finding, text);
+        const r = report(finding);
         remaining.add(keyOf(finding));
         // A fix refused in an earlier pass is asked again: other fixes may have made it possible
         // (a job that now calls AWS), and a run must reach the same fixed point as two runs.
@@ -437,7 +437,7 @@ function processTextUnguarded(raw: string, opts: ProcessOptions): FileOutcome {
             accepted.push(c);
             continue;
           }
-          const r = report(c.finding, text);
+          const r = report(c.finding);
           r.skippedBecause = `validation gate: ${alone.why}`;
           rejected.push(`${c.transform.meta.id} fix on line ${r.line}: ${alone.why}`);
         }
@@ -455,7 +455,7 @@ function processTextUnguarded(raw: string, opts: ProcessOptions): FileOutcome {
       if (bashCheck) {
         // Scripts this batch wrote, for the one bash -n check at the end (a
         // failure there fails the whole file, so checking late loses nothing).
-        const r = report(accepted[0]!.finding, text);
+        const r = report(accepted[0]!.finding);
         const by = { label: `${accepted[0]!.transform.meta.id} fix on line ${r.line}`, finding: r };
         for (const sc of [...accepted.flatMap((c) => c.fix.scripts ?? []), ...changedScripts(current.wf, checked.wf)]) if (!wroteScript.has(sc)) wroteScript.set(sc, by);
       }
