@@ -21,9 +21,9 @@ import type { Finding, TransformMeta } from '../../src/transform.js';
 import type { TextEdit } from '../../src/workflow/edits.js';
 import { EditRefused } from '../../src/workflow/primitives.js';
 import {
-  appendProps, bindingsOf, chooseRole, ensureNamedImport, existingStepRoles, fixConfigureStepObject, getProp, importedModules,
-  isBound, isKeyConfigureStep, isObject, jscodeshiftSourceAdapter, keyName, keyStepMessage, memberName, propValue, properties,
-  secretsNote, src, stringValue, unwrap, usesMemberOf, type Node, type SourceContext, type SourceTransform,
+  appendProps, bindingsOf, chooseRole, existingStepRoles, fixConfigureStepObject, getProp, importedModules, importIfUsed,
+  isKeyConfigureStep, isObject, jscodeshiftSourceAdapter, keyName, keyStepMessage, memberName, properties, propValue,
+  secretsNote, src, stringValue, unwrap, type Node, type SourceContext, type SourceTransform,
 } from './shared.js';
 
 export const meta: TransformMeta = {
@@ -223,8 +223,7 @@ function fix(ctx: SourceContext, finding: Finding): { edits: TextEdit[] } {
 }
 
 function finish(ctx: SourceContext): TextEdit[] {
-  if (!usesMemberOf(ctx, 'AwsCredentials') || isBound(ctx, 'AwsCredentials')) return [];
-  const e = ensureNamedImport(ctx, MODULE, 'AwsCredentials');
+  const e = importIfUsed(ctx, MODULE, 'AwsCredentials');
   return e ? [e] : [];
 }
 

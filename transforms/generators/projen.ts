@@ -21,10 +21,11 @@ import type { TextEdit } from '../../src/workflow/edits.js';
 import { EditRefused } from '../../src/workflow/primitives.js';
 import { CONFIGURE_ACTION, KEY_ENV_VARS } from '../shared/aws.js';
 import {
-  appendProps, chooseRole, ensureNamedImport, existingStepRoles, fixConfigureStepObject, getProp, indentOf, indentUnit, insertElements,
-  isBound, isConfigureStepObject, isKeyConfigureStep, isObject, isOidcConfigureStep, isStringNode, jscodeshiftSourceAdapter,
-  keyEnvProps, keyName, keyStepMessage, keyText, lit, memberName, MIN_CONFIGURE_MAJOR, properties, propValue, removeElement, removeProp, renderObject, secretsNote, secretsReadBy, src,
-  stringValue, unwrap, usesMemberOf, usesTrailingCommas, type Node, type SourceContext, type SourceRole, type SourceTransform,
+  appendProps, chooseRole, existingStepRoles, fixConfigureStepObject, getProp, importIfUsed, indentOf, indentUnit,
+  insertElements, isBound, isConfigureStepObject, isKeyConfigureStep, isObject, isOidcConfigureStep, isStringNode,
+  jscodeshiftSourceAdapter, keyEnvProps, keyName, keyStepMessage, keyText, lit, memberName, MIN_CONFIGURE_MAJOR, properties,
+  propValue, removeElement, removeProp, renderObject, secretsNote, secretsReadBy, src, stringValue, unwrap, usesTrailingCommas,
+  type Node, type SourceContext, type SourceRole, type SourceTransform,
 } from './shared.js';
 
 export const meta: TransformMeta = {
@@ -446,15 +447,7 @@ function fix(ctx: SourceContext, finding: Finding): { edits: TextEdit[] } | unde
 }
 
 function finish(ctx: SourceContext): TextEdit[] {
-  const out: TextEdit[] = [];
-  if (usesMemberOf(ctx, 'JobPermission') && !isBound(ctx, 'JobPermission')) {
-    const e = ensureNamedImport(ctx, WORKFLOWS_MODEL, 'JobPermission');
-    if (e) out.push(e);
-  }
-  if (usesMemberOf(ctx, 'JsonPatch') && !isBound(ctx, 'JsonPatch')) {
-    const e = ensureNamedImport(ctx, 'projen', 'JsonPatch');
-    if (e) out.push(e);
-  }
+  const out = [importIfUsed(ctx, WORKFLOWS_MODEL, 'JobPermission'), importIfUsed(ctx, 'projen', 'JsonPatch')].filter((e): e is TextEdit => e !== undefined);
   // Both at one point (a file without imports): one edit, in order.
   return out.length === 2 && out[0]!.start === out[1]!.start ? [{ ...out[0]!, text: out[0]!.text + out[1]!.text }] : out;
 }

@@ -465,6 +465,11 @@ export function ensureNamedImport(ctx: SourceContext, module: string, name: stri
   return { start: at, end: at, text: `${line}\n` };
 }
 
+/** The import edit for `name` from `module` when the file uses `name.x` without declaring `name`. */
+export function importIfUsed(ctx: SourceContext, module: string, name: string): TextEdit | undefined {
+  return usesMemberOf(ctx, name) ? ensureNamedImport(ctx, module, name) : undefined;
+}
+
 // ---------------------------------------------------------------- roles
 
 /** A role as a source expression, and where it came from (for the note). */
