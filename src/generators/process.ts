@@ -11,6 +11,7 @@ import type { Config } from '../config.js';
 import { unifiedDiff } from '../diff.js';
 import type { FileResult, RunOptions } from '../run.js';
 import { generatorInfo } from '../workflow/generated.js';
+import { decodeSource } from '../workflow/source.js';
 import { writeIfUnchanged } from '../write.js';
 import { runSourceTransform, type SourceTransform } from '../../transforms/generators/shared.js';
 import { REGENERATE as CDK_REGENERATE, transform as cdkPipelinesGithub } from '../../transforms/generators/cdk-pipelines-github.js';
@@ -102,7 +103,7 @@ export function generatorSources(results: readonly FileResult[], deps: SourceDep
     if (!r.generator || r.status === 'error') continue;
     let info;
     try {
-      info = generatorInfo(readFileSync(r.absPath, 'utf8').replace(/^\uFEFF/, '').replace(/\r\n/g, '\n'));
+      info = generatorInfo(decodeSource(readFileSync(r.absPath, 'utf8')).text);
     } catch {
       continue;
     }

@@ -9,7 +9,7 @@ import type { Config } from '../config.js';
 import type { Declared, Finding, Fix, Transform, TransformContext } from '../transform.js';
 import { getNode, isAlias, isMap, isScalar, isSeq, keyString, parseYaml, toPlain, type Document, type YAMLMap } from '../yaml.js';
 import { applyEdits, rangesOverlap, type TextEdit } from './edits.js';
-import { detectGenerator } from './generated.js';
+import { generatorInfo } from './generated.js';
 import { positionFinder } from './lines.js';
 import { isSkip, modelWorkflow, type Workflow } from './model.js';
 import { EditRefused } from './primitives.js';
@@ -342,7 +342,7 @@ function processTextUnguarded(raw: string, opts: ProcessOptions): FileOutcome {
   if ('error' in first) return { ...base, status: 'error', reason: first.error === TOO_DEEP ? first.error : `invalid YAML: ${first.error}`, errorLine: first.line };
   if ('skip' in first) return { ...base, status: 'skipped', reason: first.skip };
 
-  const generator = detectGenerator(src.text);
+  const generator = generatorInfo(src.text)?.name;
   const reported = new Map<string, ReportedFinding>();
   // Findings are located in the file as the user has it: offsets in text that
   // earlier fixes of this run produced are mapped back through those edits.

@@ -34,7 +34,3 @@ export function generatorInfo(text: string): GeneratorInfo | undefined {
   }
   return undefined;
 }
-
-export function detectGenerator(text: string): string | undefined {
-  return generatorInfo(text)?.name;
-}
