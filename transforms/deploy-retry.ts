@@ -16,9 +16,9 @@ import type { Finding, Fix, Transform, TransformContext, TransformMeta } from '.
 import type { Job, Step } from '../src/workflow/model.js';
 import { EditRefused } from '../src/workflow/primitives.js';
 import { jscodeshiftAdapter } from './shared/jscodeshift-adapter.js';
-import { scanDeploys, wrapDeploys, type RetryPolicy } from './shell/retry.js';
+import { scanDeploys, wrapDeploys, type DeployCall, type RetryPolicy } from './shell/retry.js';
 import { runScriptFix, runScript, stepShell, textOffset } from './shell/run-step.js';
-import { analyseScript } from './shell/script.js';
+import { analyseScript, type ScriptFacts } from './shell/script.js';
 
 export const meta: TransformMeta = {
   id: 'deploy-retry',
@@ -31,10 +31,12 @@ export const meta: TransformMeta = {
     + 'already retried are left alone.',
 };
 
+/** What find read, for fix (same context): the script is analysed once. */
 interface Data {
-  job: Job;
   step: Step;
   policy: RetryPolicy;
+  facts: ScriptFacts;
+  calls: DeployCall[];
 }
 
 export function policyFor(ctx: TransformContext, job: Job): RetryPolicy {
@@ -63,7 +65,7 @@ function find(ctx: TransformContext): Finding[] {
           offset: textOffset(ctx.text, step, first.insertAt),
           path: step.path,
           fixable: true,
-          data: { job, step, policy } satisfies Data,
+          data: { step, policy, facts, calls: scan.bare } satisfies Data,
         });
       }
       for (const r of scan.refused) {
@@ -80,15 +82,10 @@ function find(ctx: TransformContext): Finding[] {
   return out;
 }
 
-function fix(ctx: TransformContext, finding: Finding): Fix | undefined {
-  const { step, policy } = finding.data as Data;
-  const script = runScript(step)!;
-  const facts = analyseScript(script);
+function fix(ctx: TransformContext, finding: Finding): Fix {
+  const { step, policy, facts, calls } = finding.data as Data;
   if (facts.problems.length) throw new EditRefused(`could not read the script (${facts.problems[0]})`);
-  const calls = scanDeploys(facts).bare;
-  if (!calls.length) return undefined;
-  const next = wrapDeploys(facts, calls, policy);
-  return runScriptFix(ctx, step, next);
+  return runScriptFix(ctx, step, wrapDeploys(facts, calls, policy));
 }
 
 export const transform: Transform = { meta, find, fix };

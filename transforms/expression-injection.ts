@@ -138,7 +138,7 @@ function find(ctx: TransformContext): Finding[] {
         path: step.path,
         fixable: posix,
         notes: posix ? [] : [`the step runs ${shell.shell}: move the expressions to env: and read them as environment variables by hand`],
-        data: { job, step },
+        data: { step, plan: p },
       });
     }
   }
@@ -159,12 +159,11 @@ function envEdits(ctx: TransformContext, step: Step, entries: Record<string, str
   return insertPairs(ctx.text, step.node, { env: entries }, ctx.wf.indentUnit, { after });
 }
 
+/** Uses the plan find made: fix runs on the same context, so the script is not analysed again. */
 function fix(ctx: TransformContext, finding: Finding): Fix | undefined {
-  const { job, step } = finding.data as { job: Job; step: Step };
-  const script = runScript(step)!;
-  const p = planStep(ctx.wf, job, step, script);
+  const { step, plan: p } = finding.data as { step: Step; plan: Plan };
   if (p.refused) throw new EditRefused(p.refused);
-  if (p.script === script) return undefined;
+  if (p.script === runScript(step)) return undefined;
   // Script edits first: when run: is a one-line scalar followed by the new env:, both insert at the same offset.
   const edits = [...editRunScript(ctx.text, step, p.script, ctx.wf.indentUnit), ...envEdits(ctx, step, p.newEnv)];
   return {

@@ -21,7 +21,7 @@ import { keyString, type YAMLMap } from '../src/yaml.js';
 import { jscodeshiftAdapter } from './shared/jscodeshift-adapter.js';
 import { runScriptFix, isMultiLine, runScript, stepShell, textOffset } from './shell/run-step.js';
 import { analyseScript } from './shell/script.js';
-import { extendSetLine, nounsetRisk, renderSet, strictState, type StrictOption } from './shell/strict.js';
+import { extendSetLine, nounsetRisk, renderSet, strictState, type StrictOption, type StrictState } from './shell/strict.js';
 
 export const meta: TransformMeta = {
   id: 'strict-shell',
@@ -37,6 +37,7 @@ interface Plan {
   missing: StrictOption[];
   /** Why -u was left out, when it was. */
   risk?: string;
+  state: StrictState;
 }
 
 function mapKeys(map: YAMLMap | undefined): string[] {
@@ -53,7 +54,7 @@ function plan(wf: Workflow, job: Job, step: Step, script: string): Plan | undefi
   const risk = nounsetRisk(analyseScript(script), envNames(wf, job, step));
   const want: StrictOption[] = risk ? ['errexit', 'pipefail'] : ['errexit', 'nounset', 'pipefail'];
   const missing = want.filter((o) => !state.enabled.has(o) && !state.disabled.has(o));
-  return missing.length ? { missing, risk } : undefined;
+  return missing.length ? { missing, risk, state } : undefined;
 }
 
 function find(ctx: TransformContext): Finding[] {
@@ -72,23 +73,21 @@ function find(ctx: TransformContext): Finding[] {
         offset: textOffset(ctx.text, step, 0),
         path: step.path,
         fixable: true,
-        data: { job, step },
+        data: { step, plan: p },
       });
     }
   }
   return out;
 }
 
-function fix(ctx: TransformContext, finding: Finding): Fix | undefined {
-  const { job, step } = finding.data as { job: Job; step: Step };
-  const script = runScript(step)!;
-  const p = plan(ctx.wf, job, step, script);
-  if (!p) return undefined;
-  const lines = script.split('\n');
-  const state = strictState(script);
-  const target = state.setLines.find((l) => !l.tokens.some((t) => t.startsWith('+')));
+/** Uses the plan find made: fix runs on the same context, so the script is not analysed again. */
+function fix(ctx: TransformContext, finding: Finding): Fix {
+  const { step, plan: p } = finding.data as { step: Step; plan: Plan };
+  const lines = runScript(step)!.split('\n');
+  const { setLines, firstLine } = p.state;
+  const target = setLines.find((l) => !l.tokens.some((t) => t.startsWith('+')));
   if (target) lines[target.line] = extendSetLine(lines[target.line]!, p.missing);
-  else lines.splice(state.setLines[0]?.line ?? state.firstLine, 0, renderSet(p.missing));
+  else lines.splice(setLines[0]?.line ?? firstLine, 0, renderSet(p.missing));
   const next = lines.join('\n');
   return runScriptFix(ctx, step, next);
 }
