@@ -8,7 +8,7 @@ import type { TextEdit } from '../../src/workflow/edits.js';
 import { lineEndAt, lineStartAt, columnAt, lastContentLineEnd } from '../../src/workflow/lines.js';
 import type { Job, Step, Workflow } from '../../src/workflow/model.js';
 import { EditRefused } from '../../src/workflow/primitives.js';
-import { getNode, getPair, isScalar, isSeq, scalarString, toPlainNode, type YamlNode } from '../../src/yaml.js';
+import { getNode, getPair, isScalar, scalarString, toPlainNode, type YamlNode } from '../../src/yaml.js';
 
 export interface ShellChoice {
   bash: boolean;
@@ -21,7 +21,6 @@ export interface ShellChoice {
 function runsOnText(job: Job): string {
   const node = getNode(job.node, 'runs-on');
   if (isScalar(node)) return scalarString(node) ?? '';
-  if (isSeq(node)) return JSON.stringify(toPlainNode(node));
   return node ? JSON.stringify(toPlainNode(node)) : '';
 }
 
