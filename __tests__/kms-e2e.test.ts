@@ -7,23 +7,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CORPUS, fixed, lines, runCli, tempDir, CLI } from './helpers.js';
-import { AWS_BIN, download, pipelineOf, runStep, startMoto, upload, type Moto, type Pipeline } from './kms/harness.js';
+import { AWS_BIN, BUILD_JOB, download, pipelineOf, runStep, startMoto, upload, type Moto, type Pipeline } from './kms/harness.js';
 
 const KMS = ['kms-encrypt-artifacts', 'kms-decrypt-artifacts'];
 const MARKER = 'PLAINTEXT-MARKER-7f3a9c';
 const ALIAS = 'alias/github-actions-artifacts';
 
 const WORKFLOW = lines(
-  'on: push',
-  'jobs:',
-  '  build:',
-  '    runs-on: ubuntu-latest',
-  '    steps:',
-  '      - uses: aws-actions/configure-aws-credentials@v4',
-  '        with:',
-  '          role-to-assume: arn:aws:iam::111111111111:role/Build',
-  '          aws-region: us-east-1',
-  '      - run: npx cdk synth',
+  ...BUILD_JOB,
   '      - uses: actions/upload-artifact@v4',
   '        with:',
   '          name: cdk-out',

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CORPUS, fixed, fixText, lines, ROOT, tempDir } from './helpers.js';
-import { blockLines, pipelineOf } from './kms/harness.js';
+import { BUILD_JOB as BUILD, blockLines, pipelineOf } from './kms/harness.js';
 import { decryptScript, encryptScript } from '../transforms/shell/kms.js';
 import { parseYaml, type YAMLMap, type YAMLSeq } from '../src/yaml.js';
 import { applyEdits } from '../src/workflow/edits.js';
@@ -10,19 +10,6 @@ import { removeItem } from '../src/workflow/primitives.js';
 
 const KMS = ['kms-encrypt-artifacts', 'kms-decrypt-artifacts'];
 const SEED_IDS = ['oidc-auth', 'role-chaining', ...KMS];
-
-const BUILD = [
-  'on: push',
-  'jobs:',
-  '  build:',
-  '    runs-on: ubuntu-latest',
-  '    steps:',
-  '      - uses: aws-actions/configure-aws-credentials@v4',
-  '        with:',
-  '          role-to-assume: arn:aws:iam::111111111111:role/Build',
-  '          aws-region: us-east-1',
-  '      - run: npx cdk synth',
-];
 
 const ENCRYPT_STEP = [
   '      - name: Encrypt cdk-out with KMS',

@@ -16,6 +16,20 @@ export function blockLines(script: string, col: number): string[] {
   return script.replace(/\n$/, '').split('\n').map((l) => (l === '' ? '' : ' '.repeat(col) + l));
 }
 
+/** The start of the KMS test workflows: a build job that assumes a role and synthesises cdk.out. */
+export const BUILD_JOB = [
+  'on: push',
+  'jobs:',
+  '  build:',
+  '    runs-on: ubuntu-latest',
+  '    steps:',
+  '      - uses: aws-actions/configure-aws-credentials@v4',
+  '        with:',
+  '          role-to-assume: arn:aws:iam::111111111111:role/Build',
+  '          aws-region: us-east-1',
+  '      - run: npx cdk synth',
+];
+
 export const AWS_BIN = '/usr/bin/aws';
 
 async function freePort(): Promise<number> {
