@@ -5,9 +5,10 @@
  * A symlinked file is processed only when its target is inside the link's
  * own repository; others are reported as skipped.
  */
-import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { lstatSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, relative, resolve, sep } from 'node:path';
 import { repositoryRoot } from './repo.js';
+import { walkSorted } from './walk.js';
 
 export interface Discovered {
   /** Absolute path. */
@@ -50,24 +51,14 @@ function symlinkProblem(link: string): string | undefined {
   return inside(realRoot, target) ? undefined : `symlink to ${target}, outside ${root}: not followed`;
 }
 
-function walk(dir: string, root: string, out: Discovered[]): void {
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const e of entries) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) {
-      if (!SKIP_DIRS.has(e.name)) walk(p, root, out);
-    } else if (e.isFile() && isWorkflowFile(p)) {
-      out.push({ path: p, root });
-    } else if (e.isSymbolicLink() && isWorkflowFile(p)) {
-      out.push({ path: p, root, skip: symlinkProblem(p) });
-    }
-  }
+function walk(root: string, out: Discovered[]): void {
+  walkSorted(root, {
+    enter: (name) => !SKIP_DIRS.has(name),
+    visit: (p, e) => {
+      if (e.isFile() && isWorkflowFile(p)) out.push({ path: p, root });
+      else if (e.isSymbolicLink() && isWorkflowFile(p)) out.push({ path: p, root, skip: symlinkProblem(p) });
+    },
+  });
 }
 
 /** Expand the command-line paths into files, sorted and de-duplicated. */
@@ -88,7 +79,7 @@ export function discover(paths: readonly string[], cwd: string): { files: Discov
       }
       continue;
     }
-    if (st.isDirectory()) walk(abs, abs, files);
+    if (st.isDirectory()) walk(abs, files);
     else files.push({ path: abs, root: dirname(abs), skip: lstatSync(abs).isSymbolicLink() ? symlinkProblem(abs) : undefined });
   }
   const seen = new Set<string>();

@@ -4,9 +4,10 @@
  * for cdk-pipelines-github, every TS/JS file of the repository that imports
  * `cdk-pipelines-github` and constructs a `GitHubWorkflow`.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { GeneratorInfo } from '../workflow/generated.js';
+import { walkSorted } from '../walk.js';
 
 export interface Located {
   files: string[];
@@ -37,32 +38,22 @@ const NEW_GITHUB_WORKFLOW = /\bnew\s+(?:[\w$]+\s*\.\s*)?GitHubWorkflow\s*\(/;
 export function cdkPipelinesSources(root: string): string[] {
   const out: string[] = [];
   let scanned = 0;
-  const walk = (dir: string) => {
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const e of entries) {
-      if (scanned >= MAX_SCANNED) return;
-      const p = join(dir, e.name);
-      if (e.isDirectory()) {
-        if (!SKIP_DIRS.has(e.name) && !(e.name.startsWith('.') && e.name !== '.projenrc')) walk(p);
-      } else if (e.isFile() && isSourceFile(p)) {
-        scanned++;
-        try {
-          if (statSync(p).size > MAX_BYTES) continue;
+  walkSorted(root, {
+    enter: (name) => !SKIP_DIRS.has(name) && !(name.startsWith('.') && name !== '.projenrc'),
+    visit: (p, e) => {
+      if (!e.isFile() || !isSourceFile(p)) return;
+      scanned++;
+      try {
+        if (statSync(p).size <= MAX_BYTES) {
           const text = readFileSync(p, 'utf8');
           if (IMPORTS_CDK_PIPELINES_GITHUB.test(text) && NEW_GITHUB_WORKFLOW.test(text)) out.push(p);
-        } catch {
-          /* unreadable: skip */
         }
+      } catch {
+        /* unreadable: skip */
       }
-    }
-  };
-  walk(root);
+      return scanned < MAX_SCANNED;
+    },
+  });
   return out;
 }
 
