@@ -10,6 +10,7 @@ export interface PlainStep {
   run?: string;
   env?: Record<string, string>;
   shell?: string;
+  if?: string;
 }
 
 /** Steps of one job of a workflow text, as plain objects. */

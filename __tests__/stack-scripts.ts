@@ -6,22 +6,17 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseYaml, toPlain } from '../src/yaml.js';
 import { ROOT, tempDir } from './helpers.js';
+import { jobSteps } from './run-scripts.js';
 
 export const MANIFESTS = join(ROOT, '__tests__/fixtures/manifests');
 
-type Plain = { jobs: Record<string, { steps: { name?: string; run?: string; env?: Record<string, string>; if?: string; id?: string }[] }> };
-
 /** The parsed steps of a job in a workflow text. */
-export function stepsOf(text: string, job: string): Plain['jobs'][string]['steps'] {
-  const parsed = parseYaml(text);
-  return (toPlain(parsed.docs[0]!) as Plain).jobs[job]!.steps;
-}
+export { jobSteps as stepsOf } from './run-scripts.js';
 
 /** The `run:` of the named step of a job, as bash would get it. */
 export function scriptOf(text: string, job: string, stepName: string): string {
-  const step = stepsOf(text, job).find((s) => s.name === stepName);
+  const step = jobSteps(text, job).find((s) => s.name === stepName);
   if (!step?.run) throw new Error(`no run: in step '${stepName}' of job '${job}'`);
   return step.run;
 }
