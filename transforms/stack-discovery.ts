@@ -18,7 +18,7 @@
  */
 import type { Finding, Fix, Transform, TransformContext, TransformMeta } from '../src/transform.js';
 import type { TextEdit } from '../src/workflow/edits.js';
-import type { Job, Step, Workflow } from '../src/workflow/model.js';
+import type { Job, Step } from '../src/workflow/model.js';
 import { EditRefused } from '../src/workflow/primitives.js';
 import { assemblyDirFor, cdkDeploySteps } from './shared/cdk.js';
 import { runBlock, type LogicalLine, type RunBlock } from './shared/run-block.js';
@@ -47,10 +47,6 @@ interface Data {
   job: Job;
   step: Step;
   dir: string;
-}
-
-function effectiveShell(wf: Workflow, job: Job, step: Step): string | undefined {
-  return step.shell ?? job.defaultShell ?? wf.defaultShell;
 }
 
 function concerns(step: Step): boolean {
