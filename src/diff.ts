@@ -1,5 +1,6 @@
 /** Unified diffs that `git apply` accepts (a/ b/ prefixes, git header). */
 import { createTwoFilesPatch, diffArrays, formatPatch, type StructuredPatchHunk } from 'diff';
+import { slash } from './paths.js';
 
 /**
  * Above this many lines a file is diffed region by region: jsdiff's Myers
@@ -118,7 +119,7 @@ export function regionPatch(oldName: string, newName: string, before: string, af
 
 export function unifiedDiff(relPath: string, before: string, after: string): string {
   if (before === after) return '';
-  const p = relPath.split('\\').join('/');
+  const p = slash(relPath);
   const large = splitLines(before).length > REGION_DIFF_MIN_LINES;
   const patch = large
     ? regionPatch(`a/${p}`, `b/${p}`, before, after)

@@ -4,9 +4,10 @@
  * and collect results for the reporters. No printing here.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, relative } from 'node:path';
+import { dirname } from 'node:path';
 import { ConfigError, defaultConfig, findConfigFile, loadConfigFile, type Config } from './config.js';
 import { discover } from './discover.js';
+import { displayPath } from './paths.js';
 import { unifiedDiff } from './diff.js';
 import { removeStaleTemps, writeIfUnchanged } from './write.js';
 import { repositoryRoot } from './repo.js';
@@ -77,11 +78,6 @@ export class ConfigCache {
     }
     return config;
   }
-}
-
-function displayPath(cwd: string, abs: string): string {
-  const rel = relative(cwd, abs);
-  return (rel.startsWith('..') ? abs : rel).split('\\').join('/');
 }
 
 const cleanedDirs = new Set<string>();

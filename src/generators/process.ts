@@ -6,9 +6,9 @@
  * regenerates the YAML (never run by wf-fix).
  */
 import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
 import type { Config } from '../config.js';
 import { unifiedDiff } from '../diff.js';
+import { displayPath } from '../paths.js';
 import type { FileResult, RunOptions } from '../run.js';
 import { generatorInfo } from '../workflow/generated.js';
 import { decodeSource } from '../workflow/source.js';
@@ -50,11 +50,6 @@ export function sourceDeps(opts: RunOptions, configs: { forFile(f: string): Conf
     enabled: (config) => !(opts.only?.length && !opts.only.includes('oidc-auth')) && !opts.skip?.includes('oidc-auth') && config.transforms['oidc-auth'] !== false,
     done: new Set(),
   };
-}
-
-function displayPath(cwd: string, abs: string): string {
-  const rel = relative(cwd, abs);
-  return (rel.startsWith('..') ? abs : rel).split('\\').join('/');
 }
 
 export function regenerateNote(cmd: string): string {
