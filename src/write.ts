@@ -53,7 +53,13 @@ export function removeStaleTemps(dir: string): string[] {
 /** Test seam: runs after the re-read check, just before the temp file is written. */
 export const writeHooks: { beforeWrite?: (path: string) => void } = {};
 
-const permissionDenied = (code: string | undefined) => code === 'EACCES' || code === 'EPERM' || code === 'EROFS';
+const CHANGED_ON_DISK = 'file changed on disk while wf-fix was processing it; left as it is now';
+
+function cannotWrite(path: string, e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const denied = code === 'EACCES' || code === 'EPERM' || code === 'EROFS';
+  return `cannot write ${path}: ${denied ? 'permission denied (read-only path)' : code ?? (e as Error).message}`;
+}
 
 /** Returns an error message, or undefined when the file was written. */
 export function writeIfUnchanged(given: string, expected: Buffer, content: string): string | undefined {
@@ -67,14 +73,13 @@ export function writeIfUnchanged(given: string, expected: Buffer, content: strin
   } catch (e) {
     return `cannot re-read before writing: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
   }
-  if (!now.equals(expected)) return 'file changed on disk while wf-fix was processing it; left as it is now';
+  if (!now.equals(expected)) return CHANGED_ON_DISK;
   let st;
   try {
     st = statSync(path);
     accessSync(path, constants.W_OK);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return `cannot write ${given}: ${permissionDenied(code) ? 'permission denied (read-only path)' : code ?? (e as Error).message}`;
+    return cannotWrite(given, e);
   }
   const mode = st.mode & 0o7777;
   writeHooks.beforeWrite?.(path);
@@ -93,14 +98,13 @@ export function writeIfUnchanged(given: string, expected: Buffer, content: strin
     const again = readFileSync(path);
     if (!again.equals(expected)) {
       unlinkSync(tmp);
-      return 'file changed on disk while wf-fix was processing it; left as it is now';
+      return CHANGED_ON_DISK;
     }
     renameSync(tmp, path);
     return undefined;
   } catch (e) {
     if (fd !== undefined) try { closeSync(fd); } catch { /* already closed */ }
     try { unlinkSync(tmp); } catch { /* never created */ }
-    const code = (e as NodeJS.ErrnoException).code;
-    return `cannot write ${given}: ${permissionDenied(code) ? 'permission denied (read-only path)' : code ?? (e as Error).message}`;
+    return cannotWrite(given, e);
   }
 }
