@@ -53,12 +53,14 @@ function sequenceChanges(before: unknown[], after: unknown[], path: Path): Chang
       // The most similar remaining candidate, among those that keep the order.
       let best = 0;
       let bestCost = Infinity;
+      let bestChanges: Change[] = [];
       as.forEach((a, k) => {
-        const cost = structuralChanges(b.v, a).length + (typeof a === typeof b.v ? 0 : 100);
-        if (cost < bestCost) { best = k; bestCost = cost; }
+        const changes = structuralChanges(b.v, a, [...path, b.i]);
+        const cost = changes.length + (typeof a === typeof b.v ? 0 : 100);
+        if (cost < bestCost) { best = k; bestCost = cost; bestChanges = changes; }
       });
       if (best > 0) inserted = true;
-      out.push(...structuralChanges(b.v, as[best], [...path, b.i]));
+      out.push(...bestChanges);
       as = as.slice(best + 1);
     }
     if (as.length) inserted = true;
