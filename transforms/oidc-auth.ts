@@ -20,11 +20,11 @@ import { EditRefused, insertItems, insertPairs, removePair, replaceNode, type Ya
 import type { Declared } from '../src/transform.js';
 import type { TextEdit } from '../src/workflow/edits.js';
 import type { Job, Path, Step } from '../src/workflow/model.js';
-import { getPair, isScalar, scalarString, type Pair, type YamlNode, type YAMLMap } from '../src/yaml.js';
+import { getPair, scalarString, type YamlNode, type YAMLMap } from '../src/yaml.js';
 import {
-  baseRoleFor, bumpMajor, CONFIGURE_ACTION, hasKeyInputs, isConfigureStep, isCrossAccountKeyStep, isShaPin, isValidSessionName,
-  KEY_ENV_VARS, KEY_INPUTS, majorVersion, regionExpressionFor, roleNote, sessionNameFor, sessionNamesIn, withValue,
+  baseRoleFor, CONFIGURE_ACTION, hasKeyInputs, isConfigureStep, isCrossAccountKeyStep, isValidSessionName, KEY_INPUTS, regionExpressionFor, roleNote, sessionNameFor, sessionNamesIn, withValue,
 } from './shared/aws.js';
+import { keyEnvPairs, MIN_MAJOR, refreshVersion, unreferencedSecrets } from './shared/keys.js';
 import { oidcPermissionsFix } from './shared/permissions.js';
 import { jscodeshiftAdapter } from './shared/jscodeshift-adapter.js';
 
@@ -39,26 +39,10 @@ export const meta: TransformMeta = {
     + '`id-token: write` and `contents: read` without dropping scopes it already had.',
 };
 
-export const MIN_MAJOR = 4;
-
 type Data =
   | { kind: 'step'; job: Job; step: Step }
   | { kind: 'env'; job: Job; level: 'step' | 'job' | 'workflow'; step?: Step; map: YAMLMap; keys: string[] }
   | { kind: 'permissions'; job: Job };
-
-const SECRET_REF = /\$\{\{\s*secrets\.([A-Za-z_][\w]*)\s*\}\}/g;
-
-function secretsIn(s: string): string[] {
-  return [...s.matchAll(SECRET_REF)].map((m) => m[1]!);
-}
-
-function keyEnvPairs(map: YAMLMap | undefined): Pair[] {
-  if (!map) return [];
-  return map.items.filter((p) => {
-    const k = scalarString(p.key);
-    return k !== undefined && (KEY_ENV_VARS as readonly string[]).includes(k) && /\$\{\{\s*secrets\./.test(scalarString(p.value) ?? '');
-  }) as Pair[];
-}
 
 /** Steps that talk to AWS (CLI, CDK, SAM, ...) and so need credentials. */
 const AWS_USE = /\b(aws|cdk|sam|serverless|sls|terraform|terragrunt|pulumi|copilot|eb|cdktf|amplify)\b/;
@@ -153,47 +137,6 @@ function find(ctx: TransformContext): Finding[] {
     }
   }
   return out;
-}
-
-/** Secrets referenced only by key inputs/env entries that the fix removes. */
-export function unreferencedSecrets(ctx: TransformContext): string[] {
-  const removed = new Set<string>();
-  const spans: [number, number][] = [];
-  const note = (pair: Pair | undefined) => {
-    if (!pair) return;
-    const v = pair.value as YamlNode | null;
-    for (const s of secretsIn(scalarString(v) ?? '')) removed.add(s);
-    spans.push([(pair.key as YamlNode).range![0], v?.range?.[1] ?? (pair.key as YamlNode).range![1]]);
-  };
-  for (const job of ctx.wf.jobs) {
-    for (const step of job.steps) {
-      if (hasKeyInputs(step)) for (const k of KEY_INPUTS) note(getPair(step.with, k) as Pair | undefined);
-      keyEnvPairs(step.env).forEach(note);
-    }
-    keyEnvPairs(job.env).forEach(note);
-  }
-  keyEnvPairs(ctx.wf.env).forEach(note);
-  const kept: string[] = [];
-  let pos = 0;
-  for (const [a, b] of spans.sort((x, y) => x[0] - y[0])) {
-    if (a > pos) kept.push(ctx.text.slice(pos, a));
-    pos = Math.max(pos, b);
-  }
-  kept.push(ctx.text.slice(pos));
-  const rest = kept.join('');
-  const still = new Set(secretsIn(rest));
-  return [...removed].filter((s) => !still.has(s)).sort();
-}
-
-export function refreshVersion(step: Step, notes: string[]): TextEdit[] {
-  const usesNode = getPair(step.node, 'uses')?.value as YamlNode | undefined;
-  if (!usesNode || !isScalar(usesNode)) return [];
-  if (isShaPin(step.ref)) {
-    notes.push(`${CONFIGURE_ACTION} is pinned to a SHA: keep the pin but make sure it is v${MIN_MAJOR} or later (v${MIN_MAJOR} runs on node20; role chaining needs >= v2.1.0)`);
-    return [];
-  }
-  if (majorVersion(step.ref) === undefined) notes.push(`${CONFIGURE_ACTION}@${step.ref ?? '(no ref)'} is not a version tag: pin it to v${MIN_MAJOR} or later`);
-  return bumpMajor(step, MIN_MAJOR);
 }
 
 function permissionsPart(ctx: TransformContext, job: Job, notes: string[]): { edits: TextEdit[]; declares: Declared[] } {

@@ -20,7 +20,7 @@ import type { TextEdit } from '../src/workflow/edits.js';
 import type { Job, Step } from '../src/workflow/model.js';
 import { insertItems, insertPairs, removePair, replaceNode, type YamlValue } from '../src/workflow/primitives.js';
 import { getPair, scalarString, type YamlNode } from '../src/yaml.js';
-import { MIN_MAJOR, refreshVersion, unreferencedSecrets } from './oidc-auth.js';
+import { MIN_MAJOR, refreshVersion, unreferencedSecrets } from './shared/keys.js';
 import {
   baseRoleFor, CONFIGURE_ACTION, effectiveRole, isChainedStep, isConfigureStep, isCrossAccountKeyStep, isShaPin, KEY_INPUTS, majorVersion,
   regionExpressionFor, roleNote, sessionNameFor, sessionNamesIn, withValue,
