@@ -376,6 +376,11 @@ function processTextUnguarded(raw: string, opts: ProcessOptions): FileOutcome {
     return r;
   };
 
+  /** The gate refused a fix: nothing is written and no finding counts as fixed. */
+  const gateRejected = (reason: string): FileOutcome => ({
+    ...base, status: 'error', gateRejected: true, reason, findings: [...reported.values()].map((f) => ({ ...f, fixed: false })),
+  });
+
   let text = src.text;
   let current: Parsed = first;
   /** Keys of the findings still present when no further fix could be applied. */
@@ -465,8 +470,7 @@ function processTextUnguarded(raw: string, opts: ProcessOptions): FileOutcome {
       changed = true;
     }
     if (refused) {
-      const all = [...reported.values()].map((f) => ({ ...f, fixed: false }));
-      return { ...base, status: 'error', gateRejected: true, reason: refused, findings: all };
+      return gateRejected(refused);
     }
     if (!changed) break;
     if (pass === MAX_PASSES - 1) {
@@ -482,14 +486,12 @@ function processTextUnguarded(raw: string, opts: ProcessOptions): FileOutcome {
       const err = bashResults.get(sc);
       if (!err) continue;
       by.finding.skippedBecause = `validation gate: a run: script it generates or modifies fails bash -n (${err})`;
-      const all = [...reported.values()].map((f) => ({ ...f, fixed: false }));
-      return { ...base, status: 'error', gateRejected: true, reason: `validation gate rejected the ${by.label}: a run: script it generates or modifies fails bash -n (${err}); file left unchanged`, findings: all };
+      return gateRejected(`validation gate rejected the ${by.label}: a run: script it generates or modifies fails bash -n (${err}); file left unchanged`);
     }
     for (const sc of finalScripts) {
       const err = bashResults.get(sc);
       if (!err) continue;
-      const all = [...reported.values()].map((f) => ({ ...f, fixed: false }));
-      return { ...base, status: 'error', gateRejected: true, reason: `validation gate: a run: script the fixes produced fails bash -n (${err}); file left unchanged`, findings: all };
+      return gateRejected(`validation gate: a run: script the fixes produced fails bash -n (${err}); file left unchanged`);
     }
   }
   for (const [key, r] of reported) {
