@@ -37,8 +37,6 @@ export interface SourceDeps {
   repositoryRoot(file: string): string;
   /** The source transforms implement oidc-auth: they run when it does. */
   enabled(config: Config): boolean;
-  /** Absolute paths already processed in this run. */
-  done: Set<string>;
 }
 
 export function sourceDeps(opts: RunOptions, configs: { forFile(f: string): Config }, repositoryRoot: (f: string) => string): SourceDeps {
@@ -48,7 +46,6 @@ export function sourceDeps(opts: RunOptions, configs: { forFile(f: string): Conf
     configFor: (f) => configs.forFile(f),
     repositoryRoot,
     enabled: (config) => !(opts.only?.length && !opts.only.includes('oidc-auth')) && !opts.skip?.includes('oidc-auth') && config.transforms['oidc-auth'] !== false,
-    done: new Set(),
   };
 }
 
@@ -58,7 +55,6 @@ export function regenerateNote(cmd: string): string {
 
 /** Run the matching source transform over one TS/JS file. */
 export function processSourceFile(absPath: string, deps: SourceDeps): FileResult {
-  deps.done.add(absPath);
   const path = displayPath(deps.cwd, absPath);
   const base: FileResult = { path, absPath, diff: '', written: false, findings: [], status: 'unchanged' };
   let config: Config;
@@ -114,12 +110,12 @@ export function generatorSources(results: readonly FileResult[], deps: SourceDep
     const sources: FileResult[] = [];
     for (const file of located.files) {
       let s = byPath.get(file);
-      if (!s && !deps.done.has(file)) {
+      if (!s) {
         s = processSourceFile(file, deps);
         byPath.set(file, s);
         out.push(s);
       }
-      if (s) sources.push(s);
+      sources.push(s);
     }
     const changed = sources.filter((s) => s.status === 'changed').map((s) => s.path);
     for (const f of r.findings) {
