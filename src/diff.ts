@@ -7,7 +7,7 @@ import { slash } from './paths.js';
  * diff is O(N·D) over the whole file, minutes for a 3 MB workflow with
  * thousands of fixes.
  */
-export const REGION_DIFF_MIN_LINES = 2000;
+const REGION_DIFF_MIN_LINES = 2000;
 const CONTEXT = 3;
 
 function splitLines(text: string): string[] {

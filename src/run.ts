@@ -14,7 +14,8 @@ import { repositoryRoot } from './repo.js';
 import type { Transform } from './transform.js';
 import { processText, type FileOutcome, type ReportedFinding } from './workflow/engine.js';
 import { TRANSFORMS, TRANSFORM_IDS } from '../transforms/index.js';
-import { generatorSources, isSourceFile, processSourceFile, sourceDeps } from './generators/process.js';
+import { isSourceFile } from './generators/locate.js';
+import { generatorSources, processSourceFile, sourceDeps } from './generators/process.js';
 
 export interface RunOptions {
   paths: string[];

@@ -17,7 +17,7 @@ import { basename, dirname, join } from 'node:path';
 const TEMP_NAME = /^\..+\.wf-fix-(\d+)-\d+\.tmp$/;
 let tempCounter = 0;
 
-export function tempPathFor(path: string): string {
+function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.wf-fix-${process.pid}-${++tempCounter}.tmp`);
 }
 

@@ -21,14 +21,14 @@ export function isSourceFile(path: string): boolean {
 }
 
 /** The project a workflow belongs to: the directory holding its `.github`. */
-export function projectRoot(workflowPath: string): string {
+function projectRoot(workflowPath: string): string {
   const dir = dirname(resolve(workflowPath));
   if (basename(dir) === 'workflows' && basename(dirname(dir)) === '.github') return dirname(dirname(dir));
   return dir;
 }
 
 const SKIP_DIRS = new Set(['node_modules', '.git', 'cdk.out', 'dist', 'lib-cov', 'coverage', '.projen', 'build', 'out']);
-export const MAX_SCANNED = 5000;
+const MAX_SCANNED = 5000;
 const MAX_BYTES = 1_000_000;
 
 const IMPORTS_CDK_PIPELINES_GITHUB = /(?:from\s*|require\s*\(\s*)['"]cdk-pipelines-github['"]/;

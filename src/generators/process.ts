@@ -16,11 +16,7 @@ import { writeIfUnchanged } from '../write.js';
 import { runSourceTransform, type SourceTransform } from '../../transforms/generators/shared.js';
 import { REGENERATE as CDK_REGENERATE, transform as cdkPipelinesGithub } from '../../transforms/generators/cdk-pipelines-github.js';
 import { REGENERATE as PROJEN_REGENERATE, transform as projen } from '../../transforms/generators/projen.js';
-import { isSourceFile, locateSources } from './locate.js';
-
-export { isSourceFile };
-
-export const SOURCE_TRANSFORMS: readonly SourceTransform[] = [cdkPipelinesGithub, projen];
+import { locateSources } from './locate.js';
 
 /** cdk-pipelines-github sources import the library; anything else is read as projen-style workflow objects. */
 export function sourceTransformFor(text: string): { transform: SourceTransform; regenerate: string } {
@@ -49,7 +45,7 @@ export function sourceDeps(opts: RunOptions, configs: { forFile(f: string): Conf
   };
 }
 
-export function regenerateNote(cmd: string): string {
+function regenerateNote(cmd: string): string {
   return `then regenerate the workflow YAML with \`${cmd}\` (wf-fix does not run it)`;
 }
 
