@@ -11,6 +11,7 @@ import { relative } from 'node:path';
 import type { FileResult } from '../run.js';
 import type { Transform } from '../transform.js';
 import type { Repository } from './repos.js';
+import { slash } from '../paths.js';
 
 export interface GitOptions {
   branch: string;
@@ -80,7 +81,7 @@ export function commitMessage(files: readonly FileResult[], root: string, opts: 
     ...ids.map((id) => `- ${id}: ${title(id)} (${counts.get(id)} fix${counts.get(id) === 1 ? '' : 'es'})`),
     '',
     'Files:',
-    ...files.map((f) => `- ${relative(root, f.absPath).split('\\').join('/')}`),
+    ...files.map((f) => `- ${slash(relative(root, f.absPath))}`),
   ];
   if (notes.length) lines.push('', 'Notes:', ...notes.map((n) => `- ${n}`));
   return lines.join('\n') + '\n';
@@ -92,7 +93,7 @@ export function commitMessage(files: readonly FileResult[], root: string, opts: 
  */
 export function branchRepository(repo: Repository, opts: GitOptions, write: (f: FileResult) => FileResult): GitOutcome {
   const changed = repo.files.filter((f) => f.status === 'changed');
-  const rel = changed.map((f) => relative(repo.root, f.absPath).split('\\').join('/'));
+  const rel = changed.map((f) => slash(relative(repo.root, f.absPath)));
   const outcome: GitOutcome = { repo, branch: opts.branch, files: [] };
   if (!changed.length) return outcome;
   if (!isRepositoryTop(repo.root)) return { ...outcome, error: `${repo.path}: not the top of a git repository; --git-branch needs one (nothing written)` };
@@ -109,7 +110,7 @@ export function branchRepository(repo: Repository, opts: GitOptions, write: (f: 
   const results = changed.map(write);
   const written = results.filter((r) => r.written);
   const failed = results.filter((r) => r.status === 'error');
-  const files = written.map((f) => relative(repo.root, f.absPath).split('\\').join('/'));
+  const files = written.map((f) => slash(relative(repo.root, f.absPath)));
   for (const r of results) {
     const i = repo.files.findIndex((f) => f.absPath === r.absPath);
     if (i >= 0) repo.files[i] = r;

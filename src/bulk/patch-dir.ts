@@ -6,8 +6,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { FileResult } from '../run.js';
 import type { Repository } from './repos.js';
+import { slash } from '../paths.js';
 
-const slash = (p: string) => p.split('\\').join('/');
 
 /** The file's diff with its header paths made relative to `root`. */
 export function rebaseDiff(f: FileResult, root: string): string {

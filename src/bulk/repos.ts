@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { basename, relative } from 'node:path';
 import { repositoryRoot } from '../repo.js';
 import type { FileResult } from '../run.js';
+import { slash } from '../paths.js';
 
 /** `--repos-from FILE` (`-` = stdin): one path per line; blank lines and `#` comments ignored. */
 export function readReposFile(file: string): string[] {
@@ -40,7 +41,7 @@ export interface Repository {
 function displayRoot(cwd: string, root: string): string {
   const rel = relative(cwd, root);
   if (rel === '') return '.';
-  return (rel.startsWith('..') ? root : rel).split('\\').join('/');
+  return slash(rel.startsWith('..') ? root : rel);
 }
 
 function safeName(root: string): string {

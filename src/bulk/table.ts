@@ -1,6 +1,7 @@
 /** The per-repository summary table printed at the end of a multi-repository run. */
 import { relative } from 'node:path';
 import type { BulkResult } from './run-bulk.js';
+import { slash } from '../paths.js';
 
 function pad(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
@@ -15,7 +16,7 @@ export function repositoryTable(result: BulkResult, cwd: string): string[] {
     const patch = result.patches.find((p) => p.repo === repo);
     const git = result.git.find((g) => g.repo.root === repo.root);
     let output = '';
-    if (patch) output = relative(cwd, patch.file).split('\\').join('/');
+    if (patch) output = slash(relative(cwd, patch.file));
     if (git) output = git.error ? 'refused' : git.commit ? `${git.branch} @ ${git.commit.slice(0, 12)}` : `${git.branch} (staged)`;
     rows.push([repo.path, String(s.files), String(s.findings), String(s.changed), ...(withOutput ? [output] : [])]);
   }

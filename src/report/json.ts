@@ -9,6 +9,7 @@ import type { PatchWritten } from '../bulk/patch-dir.js';
 import { groupByRepository, type Repository } from '../bulk/repos.js';
 import type { RunResult } from '../run.js';
 import { summarize } from './text.js';
+import { slash } from '../paths.js';
 
 export const JSON_REPORT_VERSION = 1;
 
@@ -20,7 +21,6 @@ export interface JsonReportExtras {
   git?: GitOutcome[];
 }
 
-const slash = (p: string) => p.split('\\').join('/');
 
 export function jsonReport(result: RunResult & JsonReportExtras, toolVersion: string): string {
   const cwd = result.cwd ?? process.cwd();

@@ -12,6 +12,7 @@ import { groupByRepository, type Repository } from '../bulk/repos.js';
 import type { FileResult, RunResult } from '../run.js';
 import type { Severity, Transform } from '../transform.js';
 import type { ReportedFinding } from '../workflow/engine.js';
+import { slash } from '../paths.js';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 const BASE_ID = 'SRCROOT';
@@ -140,7 +141,7 @@ export function sarifLog(result: RunResult, opts: SarifOptions) {
   const base = repos.length === 1 ? repos[0]!.root : opts.cwd;
   const baseUri = pathToFileURL(base).href.replace(/\/?$/, '/');
   const location = (f: FileResult) => {
-    const rel = relative(base, f.absPath).split('\\').join('/');
+    const rel = slash(relative(base, f.absPath));
     if (rel.startsWith('../') || rel === '..' || /^[a-zA-Z]:/.test(rel) || rel.startsWith('/')) return { uri: pathToFileURL(f.absPath).href };
     return { uri: rel.split('/').map(encodeURIComponent).join('/'), uriBaseId: BASE_ID };
   };

@@ -12,6 +12,7 @@ import { parseYaml } from '../yaml.js';
 import { buildRoles, type FileRoles, type RepoIdentity, type RoleEntry } from './policies.js';
 import { originDefaultBranch, originSlug } from './repo-slug.js';
 import { workflowRoles } from './roles.js';
+import { slash } from '../paths.js';
 
 export const TRUST_REPORT_VERSION = 1;
 
@@ -38,7 +39,6 @@ export interface TrustReport {
 
 export const REPO_PLACEHOLDER = 'OWNER/REPO';
 
-const slash = (p: string) => p.split('\\').join('/');
 
 export function trustReport(opts: TrustOptions): TrustReport {
   const errors: string[] = [];
