@@ -12,6 +12,7 @@ import { applyEdits, rangesOverlap, type TextEdit } from './edits.js';
 import { generatorInfo } from './generated.js';
 import { positionFinder } from './lines.js';
 import { isSkip, modelWorkflow, type Workflow } from './model.js';
+import { isShellScriptStep } from './shell.js';
 import { EditRefused } from './primitives.js';
 import { decodeSource, encodeSource } from './source.js';
 import { formatPath, structuralChanges, undeclaredChanges } from './verify.js';
@@ -194,11 +195,6 @@ function checkScripts(scripts: readonly string[]): void {
   });
 }
 
-function isBashStep(shell: string | undefined, runsOn: string | undefined): boolean {
-  if (shell === undefined) return !/windows/i.test(runsOn ?? '');
-  return /^(bash|sh)\b/.test(shell.trim());
-}
-
 /** `run:` scripts (bash or sh) of the edited workflow that are not in the original, verbatim. */
 function changedScripts(before: Workflow, after: Workflow): string[] {
   const old = new Set(before.jobs.flatMap((j) => j.steps.map((s) => s.script)));
@@ -206,7 +202,7 @@ function changedScripts(before: Workflow, after: Workflow): string[] {
   for (const job of after.jobs) {
     for (const step of job.steps) {
       if (step.script === undefined || old.has(step.script)) continue;
-      if (isBashStep(step.shell ?? job.defaultShell ?? after.defaultShell, job.runsOn)) out.add(step.script);
+      if (isShellScriptStep(after, job, step)) out.add(step.script);
     }
   }
   return [...out];

@@ -1,43 +1,16 @@
 /**
- * `run:` steps as bash scripts: which shell a step runs under, and how to
+ * `run:` steps as bash scripts: which shell a step runs under (from
+ * src/workflow/shell.ts, shared with the engine's syntax check), and how to
  * write a changed script back as text edits that touch only the changed
  * lines (a single-line scalar becomes a `|` block scalar in place).
  */
 import type { Fix, TransformContext } from '../../src/transform.js';
 import type { TextEdit } from '../../src/workflow/edits.js';
 import { lineEndAt, lineStartAt, columnAt, lastContentLineEnd } from '../../src/workflow/lines.js';
-import type { Job, Step, Workflow } from '../../src/workflow/model.js';
+import type { Step } from '../../src/workflow/model.js';
+export { stepShell, type ShellChoice } from '../../src/workflow/shell.js';
 import { EditRefused } from '../../src/workflow/primitives.js';
-import { getNode, getPair, isScalar, scalarString, toPlainNode, type YamlNode } from '../../src/yaml.js';
-
-export interface ShellChoice {
-  bash: boolean;
-  /** What the step runs under, for messages: `bash`, `bash -e (default)`, `pwsh`, ... */
-  shell: string;
-  /** `shell: bash` (or a bash template with pipefail) already runs with -eo pipefail. */
-  pipefail: boolean;
-}
-
-function runsOnText(job: Job): string {
-  const node = getNode(job.node, 'runs-on');
-  if (isScalar(node)) return scalarString(node) ?? '';
-  return node ? JSON.stringify(toPlainNode(node)) : '';
-}
-
-/** The shell a run: step uses: step `shell`, job/workflow `defaults.run.shell`, else the runner default. */
-export function stepShell(wf: Workflow, job: Job, step: Step): ShellChoice {
-  const explicit = step.shell ?? job.defaultShell ?? (wf.kind === 'workflow' ? wf.defaultShell : undefined);
-  if (explicit !== undefined) {
-    const first = explicit.trim().split(/\s+/)[0] ?? '';
-    const bash = first === 'bash' || /\/bash$/.test(first);
-    return { bash, shell: explicit, pipefail: explicit === 'bash' || (bash && /pipefail/.test(explicit)) };
-  }
-  if (wf.kind === 'composite') return { bash: false, shell: '(none: composite steps must name a shell)', pipefail: false };
-  const runsOn = runsOnText(job);
-  if (/windows/i.test(runsOn)) return { bash: false, shell: 'pwsh (Windows default)', pipefail: false };
-  if (/\$\{\{/.test(runsOn)) return { bash: false, shell: `unknown (runs-on: ${runsOn})`, pipefail: false };
-  return { bash: true, shell: 'bash -e (default)', pipefail: false };
-}
+import { getPair, isScalar, type YamlNode } from '../../src/yaml.js';
 
 /** The step's script as bash sees it, when it is a run: step whose script wf-fix can edit. */
 export function runScript(step: Step): string | undefined {
