@@ -19,7 +19,9 @@ type Quote = 'plain' | 'single' | 'double';
 const q = (s: string, style: Quote) => (style === 'single' ? `'${s}'` : style === 'double' ? `"${s}"` : s);
 
 interface StepSpec {
-  kind: 'checkout' | 'keys' | 'oidc' | 'upload' | 'download' | 'deploy' | 'deployBlock' | 'injection' | 'test';
+  kind: 'checkout' | 'keys' | 'envKeys' | 'oidc' | 'upload' | 'download' | 'deploy' | 'deployBlock' | 'wrapperDeploy' | 'injection' | 'test';
+  /** The command of a `wrapperDeploy` step. */
+  wrapper: string;
   name?: string;
   quote: Quote;
   comment: boolean;
@@ -31,9 +33,15 @@ interface JobSpec {
   id: string;
   environment?: 'production' | 'staging';
   permissions: boolean;
-  env: boolean;
+  env: 'none' | 'plain' | 'keys';
   steps: StepSpec[];
 }
+
+/**
+ * YAML anchors: the first job's steps, env or first step anchored and the
+ * last job using the alias (only with two or more jobs).
+ */
+type Anchor = 'none' | 'steps' | 'env' | 'step';
 
 interface WorkflowSpec {
   indent: 2 | 4;
@@ -43,11 +51,30 @@ interface WorkflowSpec {
   finalNewline: boolean;
   topPermissions: boolean;
   topEnvKeys: boolean;
+  anchor: Anchor;
   jobs: JobSpec[];
 }
 
+/** Deploys through package-manager wrappers and the other deployers real pipelines use. */
+const WRAPPERS = [
+  'npm run cdk deploy -- --all',
+  'npm run cdk -- deploy --all',
+  'yarn cdk deploy --all',
+  'pnpm cdk deploy --all',
+  'npx aws-cdk deploy --all',
+  'uv run cdk deploy --all',
+  'poetry run cdk deploy --all',
+  'sam deploy --no-confirm-changeset',
+  'serverless deploy --stage prod',
+  'sls deploy',
+  'cdktf deploy --auto-approve',
+  'pulumi up --yes',
+  'aws cloudformation deploy --template-file template.yml --stack-name app',
+];
+
 const stepArb: fc.Arbitrary<StepSpec> = fc.record({
-  kind: fc.constantFrom('checkout', 'keys', 'oidc', 'upload', 'download', 'deploy', 'deployBlock', 'injection', 'test'),
+  kind: fc.constantFrom('checkout', 'keys', 'envKeys', 'oidc', 'upload', 'download', 'deploy', 'deployBlock', 'wrapperDeploy', 'injection', 'test'),
+  wrapper: fc.constantFrom(...WRAPPERS),
   name: fc.option(fc.constantFrom('Deploy', 'Configure AWS', 'Build: app', 'Upload cdk.out'), { nil: undefined }),
   quote: fc.constantFrom<Quote>('plain', 'single', 'double'),
   comment: fc.boolean(),
@@ -59,8 +86,8 @@ const jobArb = (id: string): fc.Arbitrary<JobSpec> => fc.record({
   id: fc.constant(id),
   environment: fc.option(fc.constantFrom('production', 'staging'), { nil: undefined }),
   permissions: fc.boolean(),
-  env: fc.boolean(),
-  steps: fc.array(stepArb, { minLength: 1, maxLength: 5 }),
+  env: fc.constantFrom<JobSpec['env']>('none', 'plain', 'keys'),
+  steps: fc.array(stepArb, { minLength: 1, maxLength: 6 }),
 });
 
 const workflowArb: fc.Arbitrary<WorkflowSpec> = fc.record({
@@ -71,6 +98,7 @@ const workflowArb: fc.Arbitrary<WorkflowSpec> = fc.record({
   finalNewline: fc.boolean(),
   topPermissions: fc.boolean(),
   topEnvKeys: fc.boolean(),
+  anchor: fc.constantFrom<Anchor>('none', 'none', 'steps', 'env', 'step'),
   jobs: fc.uniqueArray(fc.constantFrom('build', 'deploy', 'deploy-prod', 'synth', 'test_1'), { minLength: 1, maxLength: 3 })
     .chain((ids) => fc.tuple(...ids.map(jobArb))),
 });
@@ -100,6 +128,11 @@ function stepLines(s: StepSpec, pad: string, unit: string): string[] {
       break;
     case 'upload': kv('uses', 'actions/upload-artifact@v4'); withBlock([['name', 'cdk-out'], ['path', 'cdk.out']]); break;
     case 'download': kv('uses', 'actions/download-artifact@v4'); withBlock([['name', 'cdk-out'], ['path', 'cdk.out']]); break;
+    case 'envKeys':
+      kv('run', q('aws sts get-caller-identity', s.quote));
+      body.push('env:', `${unit}AWS_ACCESS_KEY_ID: \${{ secrets.AWS_ACCESS_KEY_ID }}`, `${unit}AWS_SECRET_ACCESS_KEY: \${{ secrets.AWS_SECRET_ACCESS_KEY }}`);
+      break;
+    case 'wrapperDeploy': body.push('run: |', `${unit}npm ci`, `${unit}${s.wrapper}`); break;
     case 'deploy': kv('run', `npx cdk deploy --all --require-approval never${trailing}`); break;
     case 'deployBlock':
       body.push('run: |', `${unit}npm ci`, `${unit}npx cdk deploy --all --require-approval never`);
@@ -120,16 +153,32 @@ function render(w: WorkflowSpec): string {
   if (w.topPermissions) ls.push('permissions:', `${u}contents: read`);
   if (w.topEnvKeys) ls.push('env:', `${u}AWS_REGION: us-east-1`, `${u}AWS_ACCESS_KEY_ID: \${{ secrets.AWS_ACCESS_KEY_ID }}`);
   ls.push('', '# the jobs', 'jobs:');
-  for (const j of w.jobs) {
+  const anchored = w.jobs.length > 1 ? w.anchor : 'none';
+  w.jobs.forEach((j, ji) => {
+    const first = ji === 0;
+    const aliasing = ji === w.jobs.length - 1 && !first;
     const jp = u.repeat(2);
     ls.push(`${u}${j.id}:`, `${jp}runs-on: ubuntu-latest`);
     if (j.environment) ls.push(`${jp}environment: ${j.environment}`);
     if (j.permissions) ls.push(`${jp}permissions:`, `${jp}${u}contents: read`, `${jp}${u}pull-requests: write`);
-    if (j.env) ls.push(`${jp}env:`, `${jp}${u}STAGE: ${j.id}`);
-    ls.push(`${jp}steps:`);
+    if (anchored === 'env' && aliasing) ls.push(`${jp}env: *job-env`);
+    else if (j.env !== 'none' || (anchored === 'env' && first)) {
+      ls.push(`${jp}env:${anchored === 'env' && first ? ' &job-env' : ''}`, `${jp}${u}STAGE: ${j.id}`);
+      if (j.env === 'keys') ls.push(`${jp}${u}AWS_ACCESS_KEY_ID: \${{ secrets.AWS_ACCESS_KEY_ID }}`, `${jp}${u}AWS_SECRET_ACCESS_KEY: \${{ secrets.AWS_SECRET_ACCESS_KEY }}`);
+    }
+    if (anchored === 'steps' && aliasing) {
+      ls.push(`${jp}steps: *job-steps`);
+      return;
+    }
+    ls.push(`${jp}steps:${anchored === 'steps' && first ? ' &job-steps' : ''}`);
     const pad = w.unindentedSeq ? jp : jp + u;
-    for (const s of j.steps) ls.push(...stepLines(s, pad, u));
-  }
+    j.steps.forEach((s, si) => {
+      const step = stepLines(s, pad, u);
+      if (anchored === 'step' && first && si === 0) step[s.comment ? 1 : 0] = step[s.comment ? 1 : 0]!.replace(`${pad}- `, `${pad}- &first-step `);
+      ls.push(...step);
+    });
+    if (anchored === 'step' && aliasing) ls.push(`${pad}- *first-step`);
+  });
   let text = ls.join('\n') + (w.finalNewline ? '\n' : '');
   if (w.crlf) text = text.replace(/\n/g, '\r\n');
   return (w.bom ? '\uFEFF' : '') + text;
@@ -147,8 +196,9 @@ function stepRanges(raw: string): Map<string, [number, number][]> {
   const out = new Map<string, [number, number][]>();
   const jobs = doc.get('jobs') as { items: { key: { value: string }; value: { get(k: string): unknown } }[] };
   for (const pair of jobs.items) {
-    const steps = pair.value.get('steps') as { items: { range: [number, number, number] }[] } | undefined;
-    out.set(pair.key.value, (steps?.items ?? []).map((s) => [lineOf(s.range[0]), lineOf(Math.max(s.range[0], s.range[1] - 1))]));
+    const steps = pair.value.get('steps') as { items?: { range?: [number, number, number] }[] } | undefined;
+    // An alias (`steps: *x`, `- *x`) has no items or range of its own.
+    out.set(pair.key.value, (steps?.items ?? []).map((s) => (s.range ? [lineOf(s.range[0]), lineOf(Math.max(s.range[0], s.range[1] - 1))] : [0, -1])));
   }
   return out;
 }
@@ -197,8 +247,12 @@ describe('properties over generated workflows (all registered transforms)', () =
         for (const id of Object.keys(bJobs)) {
           expect(omit(aJobs[id]!, MAY_CHANGE)).toEqual(omit(bJobs[id]!, MAY_CHANGE));
           const steps = (bJobs[id]!.steps as unknown[]) ?? [];
+          const own = ranges.get(id) ?? [];
+          // Steps reached through an alias have no lines of their own here: the anchor's job checks them.
           const untouched = steps.filter((_, i) => {
-            const [a, b] = ranges.get(id)![i]!;
+            const r = own[i];
+            if (!r) return false;
+            const [a, b] = r;
             return !findingLines.some((l) => l >= a && l <= b);
           });
           expect(isSubsequence(untouched, (aJobs[id]!.steps as unknown[]) ?? [])).toBe(true);
@@ -215,9 +269,14 @@ describe('properties over generated workflows (all registered transforms)', () =
     expect(texts.some((t) => t.startsWith('\uFEFF'))).toBe(true);
     expect(texts.some((t) => !t.endsWith('\n'))).toBe(true);
     expect(samples.some((s) => s.indent === 4) && samples.some((s) => s.unindentedSeq)).toBe(true);
-    for (const kind of ['keys', 'oidc', 'upload', 'download', 'deploy', 'deployBlock', 'injection']) {
+    for (const kind of ['keys', 'envKeys', 'oidc', 'upload', 'download', 'deploy', 'deployBlock', 'wrapperDeploy', 'injection']) {
       expect(samples.some((s) => s.jobs.some((j) => j.steps.some((st) => st.kind === kind)))).toBe(true);
     }
+    // Several key-carrying steps in one job, job env keys beside a key step, every anchor form, every wrapper.
+    expect(samples.some((s) => s.jobs.some((j) => j.steps.filter((st) => st.kind === 'envKeys' || st.kind === 'keys').length >= 2))).toBe(true);
+    expect(samples.some((s) => s.jobs.some((j) => j.env === 'keys' && j.steps.some((st) => st.kind === 'envKeys')))).toBe(true);
+    for (const a of ['steps', 'env', 'step']) expect(texts.some((t, i) => samples[i]!.anchor === a && t.includes('*'))).toBe(true);
+    for (const w of WRAPPERS) expect(texts.some((t) => t.includes(w))).toBe(true);
     expect(samples.filter((s) => run(render(s)).status === 'changed').length).toBeGreaterThan(RUNS / 2);
   }, 120_000);
 });
