@@ -6,6 +6,8 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseYaml, toPlain } from '../src/yaml.js';
+import { lint } from './actionlint.js';
 import { ROOT, runCli, tempDir } from './helpers.js';
 
 const EXAMPLES = [{ dir: 'examples/cdk-pipeline', workflow: '.github/workflows/deploy.yml', expected: 'expected/deploy.yml' }];
@@ -36,5 +38,30 @@ describe.each(EXAMPLES)('$dir', ({ dir, workflow, expected }) => {
     const r = spawnSync('git', ['apply', 'fix.patch'], { cwd: work, encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(readFileSync(join(work, workflow), 'utf8')).toBe(readFileSync(expectedPath, 'utf8'));
+  });
+});
+
+describe('examples/fleet', () => {
+  const file = join(ROOT, 'examples/fleet/wf-fix-fleet.yml');
+  const text = readFileSync(file, 'utf8');
+
+  test('the fleet workflow passes actionlint 1.7.7 and its scripts shellcheck -S warning', async () => {
+    expect(await lint(text, 'wf-fix-fleet.yml', { at: true })).toEqual([]);
+    const doc = toPlain(parseYaml(text).docs[0]!) as { jobs: Record<string, { steps: { run?: string }[] }> };
+    const scripts = Object.values(doc.jobs).flatMap((j) => j.steps.map((s) => s.run).filter((r): r is string => r !== undefined));
+    expect(scripts.length).toBe(3);
+    for (const script of scripts) {
+      // ${{ }} never appears in a script: inputs arrive through env.
+      expect(script).not.toContain('${{');
+      const f = join(tempDir(), 'step.sh');
+      writeFileSync(f, script);
+      const sc = spawnSync('shellcheck', ['-S', 'warning', '-s', 'bash', f], { encoding: 'utf8' });
+      expect(sc.stdout).toBe('');
+      expect(sc.status).toBe(0);
+    }
+  });
+
+  test('wf-fix has nothing to fix in it', () => {
+    expect(runCli(['--check', file], ROOT)).toMatchObject({ status: 0 });
   });
 });

@@ -15,7 +15,8 @@ describe('--format json schema (version 1)', () => {
 
   test('top level, tool and summary', () => {
     expect(r.status).toBe(0);
-    expect(keys(doc)).toEqual(['version', 'tool', 'summary', 'errors', 'repositories', 'files']);
+    expect(keys(doc)).toEqual(['version', 'tool', 'mode', 'shard', 'summary', 'errors', 'repositories', 'files']);
+    expect([doc.mode, doc.shard]).toEqual([expect.stringMatching(/^(dry-run|write|check)$/), null]);
     expect(doc.version).toBe(1);
     expect(keys(doc.tool)).toEqual(['name', 'version']);
     expect(keys(doc.summary)).toEqual(['scanned', 'changed', 'skipped', 'failed', 'findingsByRule', 'fixedByRule']);

@@ -8,10 +8,12 @@ import { TRANSFORMS } from '../transforms/index.js';
 import { defaultJobs, MIN_FILES_PER_WORKER } from './bulk/pool.js';
 import { progressBar } from './bulk/progress.js';
 import { readReposFile } from './bulk/repos.js';
+import { parseShard, shardLabel, type Shard } from './bulk/shard.js';
 import { runBulk } from './bulk/run-bulk.js';
 import { repositoryTable } from './bulk/table.js';
 import { htmlReport } from './report/html.js';
 import { jsonReport } from './report/json.js';
+import { mergeReportsMain } from './report/merge-cli.js';
 import { sarifReport } from './report/sarif.js';
 import { COLOR, colorDiff, findingLines, PLAIN, summaryLines } from './report/text.js';
 import { EXIT, exitCode, validateIds } from './run.js';
@@ -25,6 +27,7 @@ const list = (v: unknown): string[] | undefined =>
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'trust-policy') return trustPolicyMain(argv.slice(1), process.cwd());
+  if (argv[0] === 'merge-reports') return mergeReportsMain(argv.slice(1), process.cwd(), TRANSFORMS);
   const parser = yargs(argv)
     .scriptName('wf-fix')
     .usage('$0 [paths..]\n\nRepairs GitHub Actions workflows that deploy AWS (CDK) apps. Default: dry run, a unified diff on stdout.')
@@ -38,6 +41,7 @@ async function main(argv: string[]): Promise<number> {
     .options(TRUST_OPTIONS)
     .option('repos-from', { type: 'string', describe: 'read more paths (repositories) from FILE, one per line; # comments and blank lines ignored; - = stdin' })
     .option('jobs', { alias: 'j', type: 'number', describe: `worker threads (default: number of CPUs; 1 = in-process; runs under ${2 * MIN_FILES_PER_WORKER} files stay in-process)` })
+    .option('shard', { type: 'string', describe: 'process only shard K of N (K/N): the repositories whose stable hash of their path falls in it; merge the shards\' --format json reports with wf-fix merge-reports' })
     .option('patch-dir', { type: 'string', describe: 'write one <repo-name>.patch per changed repository into DIR (paths relative to the repository, for git -C repo apply)' })
     .option('git-branch', { type: 'string', describe: 'in each changed git repository: create branch NAME, write and stage the changed files (never pushes)' })
     .option('git-commit', { type: 'boolean', describe: 'with --git-branch: also commit exactly the changed files, with a message listing the fixes' })
@@ -52,6 +56,7 @@ async function main(argv: string[]): Promise<number> {
       if (a['git-commit'] && !a['git-branch']) throw new UsageError('--git-commit needs --git-branch NAME');
       if (a.jobs !== undefined && (!Number.isInteger(a.jobs) || a.jobs < 1)) throw new UsageError('--jobs must be a whole number >= 1');
       if (a['git-branch'] !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._\/-]*$/.test(a['git-branch'])) throw new UsageError(`--git-branch: invalid branch name ${a['git-branch']}`);
+      if (a.shard !== undefined && typeof parseShard(a.shard) === 'string') throw new UsageError(parseShard(a.shard) as string);
       const trustProblem = checkTrustOptions({ repo: a.repo, immutableIds: a['immutable-ids'] });
       if (trustProblem) throw new UsageError(trustProblem);
       return true;
@@ -65,6 +70,7 @@ async function main(argv: string[]): Promise<number> {
     .example('$0 --git-branch wf-fix/oidc --git-commit checkouts/*', 'a local branch with one commit per changed repository')
     .example('$0 --check --format sarif > wf-fix.sarif', 'findings for github/codeql-action/upload-sarif')
     .example('$0 --html report.html repos/*', 'a review page with every diff side by side')
+    .example('$0 --shard 2/4 --format json --repos-from repos.txt > shard-2.json', 'the second of four machines; then wf-fix merge-reports shard-*.json')
     .example('$0 trust-policy --repo my-org/my-app', 'IAM trust and KMS policies for the roles the fixed workflows assume')
     .epilogue(
       'Exit codes: 0 ok (whether or not anything changed), 1 --check found pending fixes, 2 some file could not be processed '
@@ -112,6 +118,7 @@ async function main(argv: string[]): Promise<number> {
     paths = ['.'];
   }
   const cwd = process.cwd();
+  const shard = args.shard === undefined ? undefined : (parseShard(args.shard) as Shard);
   const bar = progressBar();
   const result = await runBulk({
     paths,
@@ -127,6 +134,7 @@ async function main(argv: string[]): Promise<number> {
     gitCommit: args['git-commit'],
     toolVersion: pkg.version,
     transforms: TRANSFORMS,
+    shard,
     // A plain --check prints findings and the summary only: no diff to compute.
     diffs: !(args.check && args.format === 'text' && args.html === undefined && args['patch-dir'] === undefined),
   }, bar?.update).finally(() => bar?.stop());
@@ -134,7 +142,7 @@ async function main(argv: string[]): Promise<number> {
   const errColor = (args.color ?? process.stderr.isTTY) ? COLOR : PLAIN;
   const outColor = (args.color ?? process.stdout.isTTY) ? COLOR : PLAIN;
   if (args.format === 'json') {
-    process.stdout.write(jsonReport({ ...result, cwd }, pkg.version));
+    process.stdout.write(jsonReport({ ...result, cwd, mode, ...(shard ? { shard: shardLabel(shard) } : {}) }, pkg.version));
   } else if (args.format === 'sarif') {
     process.stdout.write(sarifReport(result, { toolVersion: pkg.version, transforms: TRANSFORMS, cwd, repositories: result.repositories }));
   } else if (args.format === 'html') {

@@ -38,7 +38,8 @@ export interface Repository {
   summary: RepoSummary;
 }
 
-function displayRoot(cwd: string, root: string): string {
+/** A repository's key in reports and for --shard: its root relative to cwd ('.' for cwd; absolute when outside). */
+export function displayRoot(cwd: string, root: string): string {
   const rel = relative(cwd, root);
   if (rel === '') return '.';
   return slash(rel.startsWith('..') ? root : rel);

@@ -3,7 +3,7 @@
  * group by repository, then the optional per-repository steps (branch and
  * commit, patch files). No printing here; problems go to `errors`.
  */
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { discover } from '../discover.js';
 import { ConfigCache, processFile, type FileResult, type RunOptions, type RunResult } from '../run.js';
 import { generatorSources, sourceDeps } from '../generators/process.js';
@@ -12,7 +12,8 @@ import type { Transform } from '../transform.js';
 import { branchRepository, type GitOutcome } from './git-branch.js';
 import { writePatches, type PatchWritten } from './patch-dir.js';
 import { processFiles, type Progress } from './pool.js';
-import { groupByRepository, type Repository } from './repos.js';
+import { displayRoot, groupByRepository, type Repository } from './repos.js';
+import { inShard, type Shard } from './shard.js';
 
 export interface BulkOptions extends RunOptions {
   jobs: number;
@@ -21,6 +22,8 @@ export interface BulkOptions extends RunOptions {
   gitCommit?: boolean;
   toolVersion: string;
   transforms: readonly Transform[];
+  /** Only the repositories of this shard (see shard.ts). */
+  shard?: Shard;
 }
 
 export interface BulkResult extends RunResult {
@@ -29,9 +32,22 @@ export interface BulkResult extends RunResult {
   git: GitOutcome[];
 }
 
+/** The discovered files whose repository falls in the shard (a repository root is looked up once a directory). */
+function inShardOnly<F extends { path: string }>(files: readonly F[], cwd: string, shard: Shard): F[] {
+  const byDir = new Map<string, boolean>();
+  return files.filter((f) => {
+    const dir = dirname(f.path);
+    let keep = byDir.get(dir);
+    if (keep === undefined) byDir.set(dir, (keep = inShard(displayRoot(cwd, repositoryRoot(f.path)), shard)));
+    return keep;
+  });
+}
+
 export async function runBulk(opts: BulkOptions, progress?: Progress): Promise<BulkResult> {
   const errors: string[] = [];
-  const { files, missing } = discover(opts.paths, opts.cwd);
+  const found = discover(opts.paths, opts.cwd);
+  const { missing } = found;
+  const files = opts.shard ? inShardOnly(found.files, opts.cwd, opts.shard) : found.files;
   for (const m of missing) errors.push(`${m}: no such file or directory`);
   // With --git-branch, files are written only after the branch exists.
   const passOpts: RunOptions = { ...opts, write: opts.write && !opts.gitBranch };

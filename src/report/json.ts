@@ -19,8 +19,13 @@ export interface JsonReportExtras {
   repositories?: Repository[];
   patches?: PatchWritten[];
   git?: GitOutcome[];
+  /** How the run was made: dry-run, write or check (for merge-reports and readers). */
+  mode?: RunMode;
+  /** `K/N` when the run processed one shard of the repositories. */
+  shard?: string;
 }
 
+export type RunMode = 'dry-run' | 'write' | 'check';
 
 export function jsonReport(result: RunResult & JsonReportExtras, toolVersion: string): string {
   const cwd = result.cwd ?? process.cwd();
@@ -29,6 +34,8 @@ export function jsonReport(result: RunResult & JsonReportExtras, toolVersion: st
   const doc = {
     version: JSON_REPORT_VERSION,
     tool: { name: 'wf-fix', version: toolVersion },
+    mode: result.mode ?? null,
+    shard: result.shard ?? null,
     summary: summarize(result),
     errors: result.errors,
     repositories: repositories.map((r) => {
