@@ -7,6 +7,7 @@
  * the `aws-actions/configure-aws-credentials` step-object fix.
  */
 import jscodeshift, { type Collection, type JSCodeshift } from 'jscodeshift';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { defaultConfig, findConfigFile, loadConfigFile, type Config } from '../../src/config.js';
 import type { ReportedFinding } from '../../src/workflow/engine.js';
@@ -62,6 +63,9 @@ export interface SourceOutcome {
   output: string;
 }
 
+/** jscodeshift's own parser table (parser/ts, parser/tsx, parser/babel5Compat: @babel/parser with its options). */
+const getParser = createRequire(import.meta.url)('jscodeshift/src/getParser.js') as (name: string) => { parse(text: string): unknown };
+
 export const MAX_PASSES = 10;
 export const MIN_CONFIGURE_MAJOR = 4;
 
@@ -77,10 +81,17 @@ export function isTypeScriptPath(path: string): boolean {
   return /\.[mc]?tsx?$/i.test(path);
 }
 
-/** Parse with jscodeshift; throws on a syntax error. */
+/**
+ * Parse with jscodeshift's parser for the file, straight from the text; throws
+ * on a syntax error. Not `j(text)`: recast parses a copy with leading tabs
+ * expanded and line ends rewritten to `\n`, so its node offsets do not match
+ * the bytes of a tab-indented or CRLF file, and edits spliced at them land in
+ * the wrong place.
+ */
 export function parseSource(text: string, path: string): { j: JSCodeshift; root: Collection } {
-  const j = jscodeshift.withParser(parserFor(path));
-  return { j, root: j(text) };
+  const parser = parserFor(path);
+  const j = jscodeshift.withParser(parser);
+  return { j, root: j(getParser(parser).parse(text) as Node) };
 }
 
 /** Does the text still parse with the TypeScript (or, for .js, Babel) parser? */
