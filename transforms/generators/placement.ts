@@ -140,9 +140,10 @@ export function strayKeyFindings(ctx: SourceContext, ruleId: string, covered: Re
     if (inputs.length && isObject(owner) && propValue(owner, 'with') === obj && (covered.has(owner) || isKeyConfigureStep(owner))) return;
     // The env / with of a step object: name the step and the option it is passed in.
     const ownerPath = p.parent?.parent;
-    const isStep = isObject(owner) && (propValue(owner, 'env') === obj || propValue(owner, 'with') === obj);
-    const pl = placementOf(ctx, isStep ? ownerPath : p);
-    const stepName = isStep ? stringValue(propValue(owner, 'name')) ?? stringValue(propValue(owner, 'uses')) ?? 'step' : undefined;
+    const isStep = isObject(owner) && (propValue(owner, 'env') === obj || propValue(owner, 'with') === obj)
+      && (propValue(owner, 'uses') !== undefined || propValue(owner, 'run') !== undefined);
+    const stepName = isStep ? stringValue(propValue(owner, 'name')) ?? stringValue(propValue(owner, 'uses')) : undefined;
+    const pl = placementOf(ctx, stepName !== undefined ? ownerPath : p);
     const where = `${stepName !== undefined ? `step '${stepName}' in ` : ''}${describePlacement(pl)}`;
     const option = stepListOption(pl);
     const reach = option
