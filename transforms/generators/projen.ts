@@ -27,7 +27,7 @@ import {
   propValue, removeElement, removeProp, renderObject, secretsNote, secretsReadBy, src, stringValue, unwrap, usesTrailingCommas,
   type Node, type SourceContext, type SourceRole, type SourceTransform,
 } from './shared.js';
-import { objectPath, placementOf, stepListRefusal, strayKeyFindings } from './placement.js';
+import { describePlacement, objectPath, placementOf, stepListRefusal, strayKeyFindings } from './placement.js';
 
 export const meta: TransformMeta = {
   id: 'projen-oidc',
@@ -416,9 +416,10 @@ function find(ctx: SourceContext): Finding[] {
 function checkOwners(ctx: SourceContext, owners: Owner[], step?: Node): void {
   if (!owners.length) {
     const path = step ? objectPath(ctx, step) : undefined;
-    throw new EditRefused((path && stepListRefusal(placementOf(ctx, path)))
-      ?? 'cannot tell which job runs this step (it is built by a function or spread from an array): '
-      + 'fix it by hand and grant that job id-token: write and contents: read');
+    const pl = path ? placementOf(ctx, path) : undefined;
+    const how = pl?.call && !pl.keys.length ? `it is passed to ${describePlacement(pl)}` : 'it is built by a function or spread from an array';
+    throw new EditRefused((pl && stepListRefusal(pl))
+      ?? `cannot tell which job runs this step (${how}): fix it by hand and grant that job id-token: write and contents: read`);
   }
   for (const o of owners) if (o.kind === 'job') permissionsEdits(ctx, o.job, []);
 }
