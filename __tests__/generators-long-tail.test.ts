@@ -81,10 +81,12 @@ describe('projen step-list options: fixed where the job is known', () => {
       '});',
       'project.synth();',
     ));
-    expect(table(runSource(projen, input, '.projenrc.ts'))).toEqual([
+    const out = runSource(projen, input, '.projenrc.ts');
+    expect(table(out)).toEqual([
       { at: '10:13', fixed: true, message: KEY_STEP('Configure AWS'), why: undefined },
-      { at: '8:27', fixed: true, message: "the build job (buildWorkflowOptions) assumes a role through OIDC but its permissions lack idToken: write / contents: read", why: undefined },
+      { at: '8:27', fixed: true, message: 'the build job (buildWorkflowOptions) assumes a role through OIDC but its permissions lack idToken: write / contents: read', why: undefined },
     ]);
+    expect(out.findings[0]!.notes).toEqual([ROLE_NOTE, SECRETS_NOTE]);
   });
 
   test('tab-indented .js, preBuildSteps env keys: configure step inserted with tabs, permissions keep projen\'s contents: write', () => {
@@ -199,49 +201,25 @@ describe('projen step-list options whose jobs wf-fix cannot grant id-token: repo
   const refusal = (where: string, jobs: string) => `the step is passed in ${where}, which puts it into ${jobs}; wf-fix cannot grant those jobs `
     + 'id-token: write from this option, and without it role-to-assume fails: replace the keys with role-to-assume by hand '
     + "and grant each of those jobs id-token: write (e.g. through addOverride('jobs.<id>.permissions.id-token', 'write'))";
-  const cases: [string, string, string, string][] = [
-    ['workflowBootstrapSteps', lines(
-      "import { awscdk } from 'projen';",
-      'const project = new awscdk.AwsCdkTypeScriptApp({',
-      '  workflowBootstrapSteps: [',
-      ...step('    '),
-      '  ],',
-      '});',
-    ), '4:5', refusal('`workflowBootstrapSteps` of new AwsCdkTypeScriptApp(...)', 'every job projen bootstraps the project in (build, release, upgrade and others)')],
-    ['postBuildSteps', lines(
-      'const project = new typescript.TypeScriptProject({',
-      '  postBuildSteps: [',
-      ...step('    '),
-      '  ],',
-      '});',
-    ), '3:5', refusal('`postBuildSteps` of new TypeScriptProject(...)', 'the build or release job, after the build')],
-    ['releaseWorkflowSetupSteps', lines(
-      'const project = new typescript.TypeScriptProject({',
-      '  releaseWorkflowSetupSteps: [',
-      ...step('    '),
-      '  ],',
-      '});',
-    ), '3:5', refusal('`releaseWorkflowSetupSteps` of new TypeScriptProject(...)', 'the release job')],
-    ['prePublishSteps of publishToNpm', lines(
-      'project.release?.publisher.publishToNpm({',
-      '  prePublishSteps: [',
-      ...step('    '),
-      '  ],',
-      '});',
-    ), '3:5', refusal('`prePublishSteps` of publishToNpm(...)', 'the publish jobs')],
-    ['a step-list option projen does not have (a library\'s own)', lines(
-      'new MyPipeline(this, {',
-      '  deploySteps: [',
-      ...step('    '),
-      '  ],',
-      '});',
-    ), '3:5', refusal('`deploySteps` of new MyPipeline(...)', 'jobs the generator builds')],
+  /** `<open>` + `  <option>: [ <key step> ],` + `});`: the step sits at line 3, column 5. */
+  const passedIn = (open: string, option: string) => lines(open, `  ${option}: [`, ...step('    '), '  ],', '});');
+  const cases: [string, string, string][] = [
+    ['workflowBootstrapSteps', passedIn('const project = new awscdk.AwsCdkTypeScriptApp({', 'workflowBootstrapSteps'),
+      refusal('`workflowBootstrapSteps` of new AwsCdkTypeScriptApp(...)', 'every job projen bootstraps the project in (build, release, upgrade and others)')],
+    ['postBuildSteps', passedIn('const project = new typescript.TypeScriptProject({', 'postBuildSteps'),
+      refusal('`postBuildSteps` of new TypeScriptProject(...)', 'the build or release job, after the build')],
+    ['releaseWorkflowSetupSteps', passedIn('const project = new typescript.TypeScriptProject({', 'releaseWorkflowSetupSteps'),
+      refusal('`releaseWorkflowSetupSteps` of new TypeScriptProject(...)', 'the release job')],
+    ['prePublishSteps of publishToNpm', passedIn('project.release?.publisher.publishToNpm({', 'prePublishSteps'),
+      refusal('`prePublishSteps` of publishToNpm(...)', 'the publish jobs')],
+    ['a step-list option projen does not have (a library\'s own)', passedIn('new MyPipeline(this, {', 'deploySteps'),
+      refusal('`deploySteps` of new MyPipeline(...)', 'jobs the generator builds')],
   ];
-  test.each(cases)('%s', (_name, input, at, why) => {
+  test.each(cases)('%s', (_name, input, why) => {
     const out = runSource(projen, input, '.projenrc.ts');
     expect(out.status).toBe('unchanged');
     expect(out.output).toBe(input);
-    expect(table(out)).toEqual([{ at, fixed: false, message: KEY_STEP('Configure AWS'), why }]);
+    expect(table(out)).toEqual([{ at: '3:5', fixed: false, message: KEY_STEP('Configure AWS'), why }]);
   });
 
   test('env keys from secrets in a workflowBootstrapSteps step: reported with the step, the option and the jobs', () => {
@@ -431,15 +409,4 @@ describe('indentUnit: the unit the file indents its code by', () => {
   ])('%s', (_name, text, unit) => {
     expect(indentUnit(text)).toBe(unit);
   });
-});
-
-// Keep SECRETS_NOTE / ROLE_NOTE honest: the notes of a fixed step name the secrets and the role variable.
-test('the notes of a fixed step-list step', () => {
-  const input = lines(
-    'new X({ buildWorkflowOptions: { preBuildSteps: [',
-    "  { uses: 'aws-actions/configure-aws-credentials@v4', with: { 'aws-access-key-id': '${{ secrets.AWS_ACCESS_KEY_ID }}', 'aws-secret-access-key': '${{ secrets.AWS_SECRET_ACCESS_KEY }}' } },",
-    '], permissions: { contents: JobPermission.WRITE, idToken: JobPermission.WRITE } } });',
-  );
-  const out = runSource(projen, input, '.projenrc.ts');
-  expect(out.findings.map((f) => [f.fixed, f.notes])).toEqual([[true, [ROLE_NOTE, SECRETS_NOTE]]]);
 });
