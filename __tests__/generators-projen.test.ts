@@ -245,7 +245,6 @@ describe('projen-oidc: negatives stay byte-identical', () => {
     ),
     'unrelated code and AWS_ACCESS_KEY_ID as a value': lines(
       "const integrations = { aws: { secret: 'aws-credentials', accessKeyIdKey: 'AWS_ACCESS_KEY_ID' } };",
-      "const s = { uses: 'time-loop/docker-ecr-login@v1', with: { 'aws-access-key-id': '${{ secrets.K }}' } };",
     ),
     'JsonPatch OIDC step with an id-token override': lines(
       "build?.addOverride('jobs.build.permissions', { 'id-token': 'write' });",

@@ -18,12 +18,19 @@ import { REGENERATE as CDK_REGENERATE, transform as cdkPipelinesGithub } from '.
 import { REGENERATE as PROJEN_REGENERATE, transform as projen } from '../../transforms/generators/projen.js';
 import { locateSources } from './locate.js';
 
-/** cdk-pipelines-github sources import the library; anything else is read as projen-style workflow objects. */
+const WORKFLOW_TS_REGENERATE = 'npx gwf build';
+
+/**
+ * cdk-pipelines-github sources import the library; anything else is read as
+ * projen-style workflow objects (github-actions-workflow-ts `*.wac.ts` files
+ * too: plain step/job objects, regenerated with `npx gwf build`).
+ */
 export function sourceTransformFor(text: string): { transform: SourceTransform; regenerate: string } {
-  return /['"]cdk-pipelines-github['"]/.test(text)
-    ? { transform: cdkPipelinesGithub, regenerate: CDK_REGENERATE }
-    : { transform: projen, regenerate: PROJEN_REGENERATE };
+  if (/['"]cdk-pipelines-github['"]/.test(text)) return { transform: cdkPipelinesGithub, regenerate: CDK_REGENERATE };
+  if (/['"](?:@github-actions-workflow-ts\/lib|github-actions-workflow-ts(?:-lib)?)['"]/.test(text)) return { transform: projen, regenerate: WORKFLOW_TS_REGENERATE };
+  return { transform: projen, regenerate: PROJEN_REGENERATE };
 }
+
 
 export interface SourceDeps {
   cwd: string;

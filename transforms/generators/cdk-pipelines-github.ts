@@ -25,6 +25,7 @@ import {
   isKeyConfigureStep, isObject, jscodeshiftSourceAdapter, keyName, keyStepMessage, memberName, properties, propValue,
   secretsNote, src, stringValue, unwrap, type Node, type SourceContext, type SourceTransform,
 } from './shared.js';
+import { strayKeyFindings } from './placement.js';
 
 export const meta: TransformMeta = {
   id: 'cdk-pipelines-github-oidc',
@@ -161,13 +162,17 @@ function find(ctx: SourceContext): Finding[] {
   for (const call of secretsCalls(ctx)) {
     push(call.start, `${callSite(ctx, call)} authenticates with AwsCredentials.fromGitHubSecrets() (long-lived keys); use OIDC`, { kind: 'secrets-call', call });
   }
+  const steps = new Set<Node>();
   ctx.root.find(ctx.j.ObjectExpression).forEach((p) => {
     const step = p.node as Node;
     if (!isKeyConfigureStep(step)) return;
+    steps.add(step);
     const name = stringValue(propValue(step, 'name')) ?? 'configure-aws-credentials';
     push(step.start, keyStepMessage(name), { kind: 'step', step },
       ['the step runs in the synth job, which gets id-token: write when the workflow\'s awsCreds is AwsCredentials.fromOpenIdConnect()']);
   });
+  // Key inputs elsewhere, and AWS_ACCESS_KEY_ID/... from secrets in env (ShellStep, GitHubActionStep, jobSettings, ...): report.
+  out.push(...strayKeyFindings(ctx, meta.id, steps));
   return out;
 }
 

@@ -27,6 +27,7 @@ import {
   propValue, removeElement, removeProp, renderObject, secretsNote, secretsReadBy, src, stringValue, unwrap, usesTrailingCommas,
   type Node, type SourceContext, type SourceRole, type SourceTransform,
 } from './shared.js';
+import { describePlacement, objectPath, placementOf, stepListRefusal, strayKeyFindings } from './placement.js';
 
 export const meta: TransformMeta = {
   id: 'projen-oidc',
@@ -58,8 +59,21 @@ function applies(): boolean {
 
 // ---------------------------------------------------------------- structure
 
+/**
+ * `buildWorkflowOptions` objects (projen BuildWorkflowCommonOptions): their
+ * `preBuildSteps` run in the build job and their `permissions` are that job's
+ * (projen's default: contents: write), so they are read as a job. Filled by
+ * jobObjects() for the nodes of the parse at hand.
+ */
+const BUILD_OPTIONS = new WeakSet<Node>();
+
+function isBuildOptionsPath(p: Node): boolean {
+  const parent = p.parent?.node;
+  return (parent?.type === 'ObjectProperty' || parent?.type === 'Property') && parent.value === p.node && keyName(parent) === 'buildWorkflowOptions';
+}
+
 function stepsArray(job: Node): Node | undefined {
-  const s = unwrap(propValue(job, 'steps'));
+  const s = unwrap(propValue(job, BUILD_OPTIONS.has(job) ? 'preBuildSteps' : 'steps'));
   return s?.type === 'ArrayExpression' ? s : undefined;
 }
 
@@ -85,7 +99,10 @@ function resolveElement(el: Node, consts: Map<string, Node>): Node | undefined {
 /** Object literals with a literal `steps` array: jobs (or shared job templates). */
 function jobObjects(ctx: SourceContext): Node[] {
   const out: Node[] = [];
-  ctx.root.find(ctx.j.ObjectExpression).forEach((p) => { if (stepsArray(p.node)) out.push(p.node); });
+  ctx.root.find(ctx.j.ObjectExpression).forEach((p) => {
+    if (isBuildOptionsPath(p)) BUILD_OPTIONS.add(p.node);
+    if (stepsArray(p.node)) out.push(p.node);
+  });
   return out;
 }
 
@@ -152,6 +169,7 @@ function ownersOf(ctx: SourceContext, step: Node): Owner[] {
 
 /** How to name a job object in messages: its key, addJob id or const name. */
 function jobLabel(ctx: SourceContext, job: Node): string {
+  if (BUILD_OPTIONS.has(job)) return 'the build job (buildWorkflowOptions)';
   let label = constNameOf(ctx, job);
   ctx.root.find(ctx.j.ObjectExpression).forEach((p) => {
     for (const prop of properties(p.node)) if (unwrap(prop.value) === job) label = keyName(prop);
@@ -222,9 +240,13 @@ function permissionsEdits(ctx: SourceContext, jobObject: Node, notes: string[]):
     if (job.properties.some((p: Node) => p.type === 'SpreadElement')) {
       throw new EditRefused('the job spreads another object and has no permissions of its own: grant id-token: write (and contents: read) by hand');
     }
-    notes.push('the job had no permissions block: it now has only contents: read and id-token: write; add any other scope its steps need');
+    // projen's build job has contents: write unless buildWorkflowOptions.permissions says otherwise: keep it.
+    const build = BUILD_OPTIONS.has(job);
+    notes.push(build
+      ? 'buildWorkflowOptions had no permissions: it now has projen\'s default contents: write plus id-token: write (setting permissions replaces the default)'
+      : 'the job had no permissions block: it now has only contents: read and id-token: write; add any other scope its steps need');
     const multiline = ctx.text.slice(job.start, job.end).includes('\n');
-    const entries: [string, string][] = [['contents', style.read], [style.key, style.write]];
+    const entries: [string, string][] = [['contents', build ? style.write : style.read], [style.key, style.write]];
     const value = multiline
       ? renderObject(entries, indentUnit(ctx.text), ctx.quote, usesTrailingCommas(ctx))
       : `{ ${entries.map(([k, v]) => `${keyText(k, ctx.quote)}: ${v}`).join(', ')} }`;
@@ -328,6 +350,7 @@ function find(ctx: SourceContext): Finding[] {
   ctx.root.find(ctx.j.ObjectExpression).forEach((p) => {
     const step = p.node as Node;
     if (!isKeyConfigureStep(step)) return;
+    handled.add(step);
     const name = stringValue(propValue(step, 'name')) ?? constNameOf(ctx, step) ?? 'configure-aws-credentials';
     push(step.start, keyStepMessage(name), { kind: 'step', step });
   });
@@ -360,13 +383,8 @@ function find(ctx: SourceContext): Finding[] {
     push(obj.start, `addOverride('jobs.${jobId}.env') sets ${keyEnvProps(obj).map(keyName).join(', ')} from secrets; use OIDC credentials instead`,
       statement && receiverText(ctx, call) ? { kind: 'override-env', call, obj, jobId, statement } : undefined);
   });
-  // Any other object with key env entries: report, cannot tell where it goes.
-  ctx.root.find(ctx.j.ObjectExpression).forEach((p) => {
-    const obj = p.node as Node;
-    if (handled.has(obj) || !keyEnvProps(obj).length) return;
-    const name = constNameOf(ctx, obj);
-    push(obj.start, `${name ? `'${name}'` : 'an object'} sets ${keyEnvProps(obj).map(keyName).join(', ')} from secrets, but wf-fix cannot tell which job it reaches; replace it with an OIDC configure step and id-token: write by hand`, undefined);
-  });
+  // Any other object with key inputs or key env entries: report with its place, cannot tell where it goes.
+  out.push(...strayKeyFindings(ctx, meta.id, handled));
   // Workflow YAML written as a string: report only (a string-level rewrite is not safe).
   for (const type of ['TemplateLiteral', 'StringLiteral', 'Literal'] as const) {
     ctx.root.find((ctx.j as Node)[type]).forEach((p: Node) => {
@@ -390,11 +408,18 @@ function find(ctx: SourceContext): Finding[] {
   return out;
 }
 
-/** Refuse up front when a job's permissions could not be fixed afterwards (never leave a step that cannot get a token). */
-function checkOwners(ctx: SourceContext, owners: Owner[]): void {
+/**
+ * Refuse up front when a job's permissions could not be fixed afterwards
+ * (never leave a step that cannot get a token). A step without a job of its
+ * own that sits in a step-list option (`workflowBootstrapSteps`, ...) says so.
+ */
+function checkOwners(ctx: SourceContext, owners: Owner[], step?: Node): void {
   if (!owners.length) {
-    throw new EditRefused('cannot tell which job runs this step (it is built by a function or spread from an array): '
-      + 'fix it by hand and grant that job id-token: write and contents: read');
+    const path = step ? objectPath(ctx, step) : undefined;
+    const pl = path ? placementOf(ctx, path) : undefined;
+    const how = pl?.call && !pl.keys.length ? `it is passed to ${describePlacement(pl)}` : 'it is built by a function or spread from an array';
+    throw new EditRefused((pl && stepListRefusal(pl))
+      ?? `cannot tell which job runs this step (${how}): fix it by hand and grant that job id-token: write and contents: read`);
   }
   for (const o of owners) if (o.kind === 'job') permissionsEdits(ctx, o.job, []);
 }
@@ -405,7 +430,7 @@ function fix(ctx: SourceContext, finding: Finding): { edits: TextEdit[] } | unde
   switch (data.kind) {
     case 'step': {
       const owners = ownersOf(ctx, data.step);
-      checkOwners(ctx, owners);
+      checkOwners(ctx, owners, data.step);
       const edits = fixConfigureStepObject(ctx, data.step, roleFor(ctx, owners), notes);
       for (const o of owners) {
         if (o.kind === 'override' && !overrideGrantsIdToken(ctx, o.jobId)) {

@@ -7,11 +7,13 @@
  * the `aws-actions/configure-aws-credentials` step-object fix.
  */
 import jscodeshift, { type Collection, type JSCodeshift } from 'jscodeshift';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { defaultConfig, findConfigFile, loadConfigFile, type Config } from '../../src/config.js';
 import type { ReportedFinding } from '../../src/workflow/engine.js';
 import { applyEdits, overlapsAny, type TextEdit } from '../../src/workflow/edits.js';
 import { positionAt } from '../../src/workflow/lines.js';
+import { decodeSource, encodeSource } from '../../src/workflow/source.js';
 import { EditRefused } from '../../src/workflow/primitives.js';
 import type { Finding, TransformMeta } from '../../src/transform.js';
 import { TRANSFORM_IDS } from '../index.js';
@@ -62,6 +64,9 @@ export interface SourceOutcome {
   output: string;
 }
 
+/** jscodeshift's own parser table (parser/ts, parser/tsx, parser/babel5Compat: @babel/parser with its options). */
+const getParser = createRequire(import.meta.url)('jscodeshift/src/getParser.js') as (name: string) => { parse(text: string): unknown };
+
 export const MAX_PASSES = 10;
 export const MIN_CONFIGURE_MAJOR = 4;
 
@@ -77,10 +82,17 @@ export function isTypeScriptPath(path: string): boolean {
   return /\.[mc]?tsx?$/i.test(path);
 }
 
-/** Parse with jscodeshift; throws on a syntax error. */
+/**
+ * Parse with jscodeshift's parser for the file, straight from the text; throws
+ * on a syntax error. Not `j(text)`: recast parses a copy with leading tabs
+ * expanded and line ends rewritten to `\n`, so its node offsets do not match
+ * the bytes of a tab-indented or CRLF file, and edits spliced at them land in
+ * the wrong place.
+ */
 export function parseSource(text: string, path: string): { j: JSCodeshift; root: Collection } {
-  const j = jscodeshift.withParser(parserFor(path));
-  return { j, root: j(text) };
+  const parser = parserFor(path);
+  const j = jscodeshift.withParser(parser);
+  return { j, root: j(getParser(parser).parse(text) as Node) };
 }
 
 /** Does the text still parse with the TypeScript (or, for .js, Babel) parser? */
@@ -206,12 +218,33 @@ export function startsLine(text: string, pos: number): boolean {
   return /^[ \t]*$/.test(text.slice(lineStart(text, pos), pos));
 }
 
-/** The file's indentation unit (2 or 4 spaces, or a tab), from its first indented line. */
+/**
+ * The file's indentation unit: a tab when more code lines start with a tab
+ * than with spaces, else the most frequent step (in spaces) by which a line
+ * is indented deeper than the code line before it. Comment lines (` * ...`
+ * of a JSDoc block, `// ...`) and blank lines do not count.
+ */
 export function indentUnit(text: string): string {
-  const m = /\n([ \t]+)\S/.exec(text);
-  if (!m) return '  ';
-  if (m[1]!.startsWith('\t')) return '\t';
-  return m[1]!.length >= 4 && m[1]!.length % 4 === 0 ? '    ' : '  ';
+  let tabs = 0;
+  let spaced = 0;
+  const steps = new Map<number, number>();
+  let prev = 0;
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^([ \t]*)(\S)/.exec(line);
+    if (!m || m[2] === '*' || line.slice(m[1]!.length).startsWith('//')) continue;
+    const ind = m[1]!;
+    if (ind.startsWith('\t')) tabs++;
+    else if (ind.length) spaced++;
+    if (!ind.includes('\t')) {
+      if (ind.length > prev && ind.length - prev <= 8) steps.set(ind.length - prev, (steps.get(ind.length - prev) ?? 0) + 1);
+      prev = ind.length;
+    }
+  }
+  if (tabs > spaced) return '\t';
+  let best = 2;
+  let count = 0;
+  for (const [step, n] of steps) if (n > count || (n === count && step < best)) { best = step; count = n; }
+  return ' '.repeat(best);
 }
 
 /** Position just after `pos` skipping spaces/tabs (not newlines). */
@@ -618,9 +651,12 @@ function report(text: string, f: Finding): ReportedFinding {
  */
 export function runSourceTransform(transform: SourceTransform, raw: string, path: string, config: Config): SourceOutcome {
   const base: SourceOutcome = { status: 'unchanged', findings: [], original: raw, output: raw };
+  // Work on the text without BOM and with uniform CRLF as LF; encode back at the end (inserted lines get the file's line ends).
+  const decoded = decodeSource(raw);
+  const working = decoded.text;
   let ctx: SourceContext;
   try {
-    ctx = makeContext(raw, path, config);
+    ctx = makeContext(working, path, config);
   } catch (e) {
     return { ...base, status: 'error', reason: `could not parse: ${(e as Error).message.split('\n')[0]}` };
   }
@@ -680,7 +716,7 @@ export function runSourceTransform(transform: SourceTransform, raw: string, path
     if (pass === MAX_PASSES - 1) return { ...base, status: 'error', reason: `source fixes did not converge after ${MAX_PASSES} passes` };
   }
   // Imports only for what this run wrote (a file that already lacks one is not ours to fix).
-  const finish = ctx.text !== raw ? transform.finish?.(ctx) ?? [] : [];
+  const finish = ctx.text !== working ? transform.finish?.(ctx) ?? [] : [];
   if (finish.length) {
     const next = applyEdits(ctx.text, finish);
     const why = parseError(next, path);
@@ -690,7 +726,8 @@ export function runSourceTransform(transform: SourceTransform, raw: string, path
   const findings = entries.map((e) => e.entry);
   const fileNotes = transform.fileNotes?.(ctx, allFindings) ?? [];
   if (findings.length && fileNotes.length) findings[0]!.notes.push(...fileNotes.filter((n) => !findings[0]!.notes.includes(n)));
-  return { ...base, status: ctx.text === raw ? 'unchanged' : 'changed', findings, output: ctx.text };
+  if (ctx.text === working) return { ...base, findings };
+  return { ...base, status: 'changed', findings, output: encodeSource(decoded, ctx.text) };
 }
 
 // ---------------------------------------------------------------- jscodeshift
