@@ -108,13 +108,20 @@ function targetsOf(wf: Workflow, job: Job, step: Step): Target[] {
   return out;
 }
 
-/** Inside shell single quotes in a yq command line: `"${{ x }}"` -> strenv(NAME), a bare value -> env(NAME). */
+/**
+ * Inside shell single quotes in a yq command line the text is a yq
+ * expression: `"${{ x }}"` -> strenv(NAME), a key `."${{ x }}"` ->
+ * `.[strenv(NAME)]`, a bare value -> env(NAME) (parsed as YAML, as the pasted
+ * text was).
+ */
 function yqRead(script: string, facts: ScriptFacts, e: FoundExpression, name: string): { start: number; end: number; text: string } | string {
   let from = e.start;
   while (from > 0 && facts.context[from - 1] === 'single') from--;
   const before = script.slice(from, e.start).replace(/\\./g, '');
   if ((before.match(/"/g)?.length ?? 0) % 2 === 0) return { start: e.start, end: e.end, text: `env(${name})` };
-  if (script[e.start - 1] === '"' && script[e.end] === '"') return { start: e.start - 1, end: e.end + 1, text: `strenv(${name})` };
+  if (script[e.start - 1] === '"' && script[e.end] === '"') {
+    return { start: e.start - 1, end: e.end + 1, text: script[e.start - 2] === '.' ? `[strenv(${name})]` : `strenv(${name})` };
+  }
   return `${e.text} stands inside a longer yq string; move it to env: by hand`;
 }
 
@@ -162,7 +169,7 @@ function planTarget(wf: Workflow, job: Job, step: Step, target: Target, trust: M
     const cls = classifyExpression(e.text, trust);
     if (cls.kind === 'leave') continue;
     if (cls.kind === 'env' && !shellLike) continue;
-    found.push(e.text);
+    found.push(e.multiLine ? `\${{ ${normalised(e.text)} }}` : e.text);
     if (cls.kind === 'unreadable') { refused ??= cls.reason; continue; }
     if (language === 'cmd' || language === 'other') continue;
     if (!facts) {
@@ -177,22 +184,16 @@ function planTarget(wf: Workflow, job: Job, step: Step, target: Target, trust: M
       refused ??= `${e.text} stands as the command itself (its value runs as a command line); quoting it would change what the script does, so review it by hand`;
       continue;
     }
-    let text: string | undefined;
-    let name: string;
-    if (cls.kind === 'env' && !assigned.has(cls.name)) {
-      name = cls.name;
-      text = readVariable(name, ctx, !declared.has(name));
-    } else {
-      name = cls.kind === 'env' ? nameFor(e.text, cls.name, undefined) : nameFor(e.text, cls.name, cls.runnerVariable);
-      if (language === 'yq' && ctx === 'single') {
-        const r = yqRead(script, facts, e, name);
-        if (typeof r === 'string') { refused ??= r; continue; }
-        readOutsideComments.add(name);
-        replacements.push(r);
-        continue;
-      }
-      text = readVariable(name, ctx);
+    const direct = cls.kind === 'env' && !assigned.has(cls.name);
+    const name = cls.kind === 'env' ? (direct ? cls.name : nameFor(e.text, cls.name, undefined)) : nameFor(e.text, cls.name, cls.runnerVariable);
+    if (language === 'yq' && ctx === 'single') {
+      const r = yqRead(script, facts, e, name);
+      if (typeof r === 'string') { refused ??= r; continue; }
+      readOutsideComments.add(name);
+      replacements.push(r);
+      continue;
     }
+    const text = direct ? readVariable(name, ctx, !declared.has(name)) : readVariable(name, ctx);
     if (text === undefined) {
       refused ??= `${e.text} stands ${CONTEXT_NAMES[ctx] ?? `in a ${ctx} context`}; move it to env: by hand`;
       continue;
@@ -235,7 +236,7 @@ function find(ctx: TransformContext): Finding[] {
         out.push({
           ruleId: meta.id,
           message: `${where} pastes ${p.found.join(', ')} into its ${target.where}, where the value becomes ${LANGUAGE_NAMES[target.language]}; pass it through env:`,
-          offset: textOffset(ctx.text, step, target.script.indexOf(p.found[0]!), target.node),
+          offset: textOffset(ctx.text, step, Math.max(0, target.script.indexOf('${{')), target.node),
           path: step.path,
           fixable,
           notes: fixable ? [] : [p.refused ?? ''],
