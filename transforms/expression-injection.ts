@@ -82,6 +82,8 @@ interface Target {
 interface Plan {
   /** Expressions to report (as written). */
   found: string[];
+  /** Script offset of the first expression found. */
+  firstAt: number;
   script: string;
   newEnv: Record<string, string>;
   refused?: string;
@@ -147,6 +149,7 @@ function planTarget(wf: Workflow, job: Job, step: Step, target: Target, trust: M
   const replacements: { start: number; end: number; text: string }[] = [];
   const codeItems: CodeItem[] = [];
   let refused: string | undefined;
+  let firstAt = 0;
 
   const nameFor = (text: string, base: string, runnerVariable: string | undefined): string => {
     const key = normalised(text);
@@ -169,6 +172,7 @@ function planTarget(wf: Workflow, job: Job, step: Step, target: Target, trust: M
     const cls = classifyExpression(e.text, trust);
     if (cls.kind === 'leave') continue;
     if (cls.kind === 'env' && !shellLike) continue;
+    if (!found.length) firstAt = e.start;
     found.push(e.multiLine ? `\${{ ${normalised(e.text)} }}` : e.text);
     if (cls.kind === 'unreadable') { refused ??= cls.reason; continue; }
     if (language === 'cmd' || language === 'other') continue;
@@ -215,7 +219,7 @@ function planTarget(wf: Workflow, job: Job, step: Step, target: Target, trust: M
   for (const r of replacements.sort((a, b) => b.start - a.start)) next = next.slice(0, r.start) + r.text + next.slice(r.end);
   if (prelude) next = `${prelude}\n${next}`;
   for (const n of Object.keys(newEnv)) if (!readOutsideComments.has(n)) delete newEnv[n];
-  return { found: [...new Set(found)], script: next, newEnv, refused };
+  return { found: [...new Set(found)], firstAt, script: next, newEnv, refused };
 }
 
 function normalised(text: string): string {
@@ -236,7 +240,7 @@ function find(ctx: TransformContext): Finding[] {
         out.push({
           ruleId: meta.id,
           message: `${where} pastes ${p.found.join(', ')} into its ${target.where}, where the value becomes ${LANGUAGE_NAMES[target.language]}; pass it through env:`,
-          offset: textOffset(ctx.text, step, Math.max(0, target.script.indexOf('${{')), target.node),
+          offset: textOffset(ctx.text, step, p.firstAt, target.node),
           path: step.path,
           fixable,
           notes: fixable ? [] : [p.refused ?? ''],
