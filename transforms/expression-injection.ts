@@ -34,7 +34,7 @@ import { codeInputsOf, type CodeInputLanguage } from './shared/code-inputs.js';
 import { jscodeshiftAdapter } from './shared/jscodeshift-adapter.js';
 import { rewriteCode, type CodeItem } from './shell/code-readers.js';
 import { findExpressions, parseExpression, expressionBody, type FoundExpression } from './shell/expr-lexer.js';
-import { classifyExpression, CONTEXT_NAMES, matrixTrust, readVariable, sameExpression, type MatrixTrust } from './shell/expressions.js';
+import { classifyExpression, CONTEXT_NAMES, expressionKey, matrixTrust, readVariable, sameExpression, type MatrixTrust } from './shell/expressions.js';
 import { editScriptValue, stepShell, textOffset } from './shell/run-step.js';
 import { analyseScript, namesUsed, type ScriptFacts } from './shell/script.js';
 import { RUNNER_VARIABLES } from './shell/strict.js';
@@ -152,7 +152,7 @@ function planTarget(wf: Workflow, job: Job, step: Step, target: Target, trust: M
   let firstAt = 0;
 
   const nameFor = (text: string, base: string, runnerVariable: string | undefined): string => {
-    const key = normalised(text);
+    const key = expressionKey(text);
     const known = byExpression.get(key);
     if (known) return known;
     const reuse = [...effective].find(([n, v]) => sameExpression(v, text) && !assigned.has(n) && /^[A-Za-z_]\w*$/.test(n))?.[0];

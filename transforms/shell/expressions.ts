@@ -43,8 +43,21 @@ export function isUntrustedText(text: string, matrixUntrusted?: MatrixTrust): bo
 
 export { expressionBody };
 
+/** One key per meaning: `matrix['target']` and `matrix.target` agree; other expressions compare token by token. */
+export function expressionKey(text: string): string {
+  try {
+    const tree = parseExpression(expressionBody(text.trim()));
+    const refs = references(tree);
+    if (refs.length === 1 && (tree.type === 'member' || tree.type === 'index' || tree.type === 'ident') && !refs[0]!.includes('*')) {
+      const [root, ...rest] = refs[0]!;
+      return `ref:${root!.toLowerCase()}.${(root!.toLowerCase() === 'env' ? rest : rest.map((w) => w.toLowerCase())).join('.')}`;
+    }
+  } catch { /* compared as text */ }
+  return normalisedBody(text);
+}
+
 export function sameExpression(a: string, b: string): boolean {
-  return /^\$\{\{[\s\S]*\}\}$/.test(a.trim()) && normalisedBody(a) === normalisedBody(b);
+  return /^\$\{\{[\s\S]*\}\}$/.test(a.trim()) && expressionKey(a) === expressionKey(b);
 }
 
 export type ExpressionKind =
