@@ -158,7 +158,8 @@ export function rewriteCode(lang: CodeLanguage, script: string, items: CodeItem[
     if (span.kind === 'here-single') return { replacements: [], refused: `${where} stands inside a quoted here-string (no expansion there); move it to env: by hand` };
     let back = 0;
     for (let j = item.start - 1; j >= 0 && script[j] === escapeChar; j--) back++;
-    if (back % 2 === 1) return { replacements: [], refused: `${where} follows an escape character; move it to env: by hand` };
+    const escapes = lang === 'pwsh' ? span.open === '"' || span.kind === 'here-double' : !/r/i.test(span.prefix);
+    if (escapes && back % 2 === 1) return { replacements: [], refused: `${where} follows an escape character; move it to env: by hand` };
     if (/b/i.test(span.prefix)) return { replacements: [], refused: `${where} stands inside a bytes literal; move it to env: by hand` };
     if (span.kind === 'template') { replacements.push({ start: item.start, end: item.end, text: `\${process.env.${item.name}}` }); continue; }
     if (span.kind === 'here-double' || (lang === 'pwsh' && span.open === '"')) { replacements.push({ start: item.start, end: item.end, text: `\${env:${item.name}}` }); continue; }

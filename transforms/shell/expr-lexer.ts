@@ -151,7 +151,8 @@ export function parseExpression(body: string): Expr {
  */
 export type Reference = string[];
 
-function chain(e: Expr): Reference | undefined {
+/** The tree is one context reference (a chain of names and indexes): its path; else undefined. */
+export function chain(e: Expr): Reference | undefined {
   if (e.type === 'ident') return [e.name];
   if (e.type === 'member') { const c = chain(e.object); return c && [...c, e.name]; }
   if (e.type === 'index') {

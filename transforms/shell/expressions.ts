@@ -3,7 +3,7 @@
  * attacker (or a secret) controls, the env name each one moves to, and the
  * shell text that reads that variable back in each quoting context.
  */
-import { expressionBody, findExpressions, nameWords, normalisedBody, parseExpression, references, type Expr, type Reference } from './expr-lexer.js';
+import { chain, expressionBody, findExpressions, nameWords, normalisedBody, parseExpression, references, type Expr, type Reference } from './expr-lexer.js';
 import type { QuoteContext } from './script.js';
 import { matrixValues } from '../../src/workflow/matrix.js';
 import type { Job } from '../../src/workflow/model.js';
@@ -47,9 +47,9 @@ export { expressionBody };
 export function expressionKey(text: string): string {
   try {
     const tree = parseExpression(expressionBody(text.trim()));
-    const refs = references(tree);
-    if (refs.length === 1 && (tree.type === 'member' || tree.type === 'index' || tree.type === 'ident') && !refs[0]!.includes('*')) {
-      const [root, ...rest] = refs[0]!;
+    const ref = chain(tree);
+    if (ref && !ref.includes('*')) {
+      const [root, ...rest] = ref;
       return `ref:${root!.toLowerCase()}.${(root!.toLowerCase() === 'env' ? rest : rest.map((w) => w.toLowerCase())).join('.')}`;
     }
   } catch { /* compared as text */ }
@@ -79,9 +79,7 @@ const RUNNER_DEFAULTS = new Set([
 
 /** `GITHUB_ACTOR` for `github.actor`: the default variable that already holds the expression's value. */
 export function runnerVariableFor(tree: Expr): string | undefined {
-  const refs = references(tree);
-  if (refs.length !== 1 || (tree.type !== 'member' && tree.type !== 'index')) return undefined;
-  const [root, name, ...rest] = refs[0]!;
+  const [root, name, ...rest] = chain(tree) ?? [];
   if (root?.toLowerCase() !== 'github' || !name || rest.length || !RUNNER_DEFAULTS.has(name.toLowerCase())) return undefined;
   return `GITHUB_${name.toUpperCase()}`;
 }
@@ -101,8 +99,8 @@ export function classifyExpression(text: string, matrixUntrusted?: MatrixTrust):
     return isUntrustedText(text, matrixUntrusted) ? { kind: 'unreadable', reason: `${text} is not an expression wf-fix can read (${(e as Error).message})` } : { kind: 'leave' };
   }
   const refs = references(tree);
-  if (refs.length === 1 && refs[0]!.length === 2 && refs[0]![0]!.toLowerCase() === 'env' && (tree.type === 'member' || tree.type === 'index')
-    && /^[A-Za-z_][A-Za-z0-9_]*$/.test(refs[0]![1]!)) return { kind: 'env', name: refs[0]![1]! };
+  const ref = chain(tree);
+  if (ref?.length === 2 && ref[0]!.toLowerCase() === 'env' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(ref[1]!)) return { kind: 'env', name: ref[1]! };
   if (!refs.some((r) => untrustedReference(r, matrixUntrusted))) return { kind: 'leave' };
   return { kind: 'move', name: envNameFor(tree), runnerVariable: runnerVariableFor(tree) };
 }
