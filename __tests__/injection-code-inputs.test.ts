@@ -67,6 +67,19 @@ describe('code inputs: goldens', () => {
     expect(r.findings[0]!.skippedBecause).toContain('inside a regular expression literal');
   });
 
+  test('an expression that is the whole statement (its value is code) is reported, not turned into data', () => {
+    const cases: [string[], string][] = [
+      [['      - uses: actions/github-script@v7', '        with:', '          script: ${{ inputs.code }}'], 'stands as a statement or command of its own'],
+      [['      - uses: jannekem/run-python-script-action@v1', '        with:', '          script: |', '            ${{ inputs.code }}', '            print(1)'], 'stands as a statement or command of its own'],
+      [['      - uses: mikefarah/yq@v4', '        with:', '          cmd: yq ".a = \\"${{ inputs.v }}\\"" f.yml'], 'double-quoted argument of the yq command line'],
+    ];
+    for (const [steps, reason] of cases) {
+      const r = fixText(wf(...steps), ID);
+      expect(r.status).toBe('unchanged');
+      expect(r.findings[0]!.skippedBecause).toContain(reason);
+    }
+  });
+
   test('azure/cli inlineScript is bash: quoted reads, env: before with:', () => {
     const input = wf(
       '      - name: Deploy',

@@ -51,6 +51,8 @@ describe('PowerShell and cmd', () => {
       ['        run: Copy-Item out/${{ inputs.name }}.zip .', 'part of a longer PowerShell word'],
       ["        run: |\n          $x = @'\n          ${{ inputs.name }}\n          '@", 'inside a quoted here-string'],
       ['        run: Write-Host "`${{ inputs.name }}"', 'follows an escape character'],
+      ['        run: ${{ inputs.tool }} -Verbose', 'stands as a statement or command of its own'],
+      ['        run: cd src; ${{ inputs.tool }}', 'stands as a statement or command of its own'],
     ];
     for (const [run, reason] of cases) {
       const r = fixText(wf('ubuntu-latest', '      - shell: pwsh', run), ID);

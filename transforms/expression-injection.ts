@@ -197,6 +197,10 @@ function planTarget(wf: Workflow, job: Job, step: Step, target: Target, trust: M
       replacements.push(r);
       continue;
     }
+    if (language === 'yq' && (ctx === 'double' || ctx === 'param-double')) {
+      refused ??= `${e.text} stands in a double-quoted argument of the yq command line, which may be the yq expression; move it to env: and read it with strenv() by hand`;
+      continue;
+    }
     const text = direct ? readVariable(name, ctx, !declared.has(name)) : readVariable(name, ctx);
     if (text === undefined) {
       refused ??= `${e.text} stands ${CONTEXT_NAMES[ctx] ?? `in a ${ctx} context`}; move it to env: by hand`;

@@ -150,6 +150,11 @@ export function rewriteCode(lang: CodeLanguage, script: string, items: CodeItem[
       if (lang === 'pwsh' && (/[^\s(=,;|{]/.test(script[item.start - 1] ?? ' ') || /[^\s);,|}]/.test(script[item.end] ?? ' '))) {
         return { replacements: [], refused: `${where} is part of a longer PowerShell word; move it to env: by hand` };
       }
+      const before = script.slice(script.lastIndexOf('\n', item.start - 1) + 1, item.start).trim();
+      const after = script.slice(item.end, (script.indexOf('\n', item.end) + 1 || script.length + 1) - 1).trim();
+      if (before === '' && (lang === 'pwsh' || after === '' || after === ';') || (lang === 'pwsh' && /[;|{]$|&&$|\|\|$/.test(before))) {
+        return { replacements: [], refused: `${where} stands as a statement or command of its own (its value runs as code); reading it as data would change what the script does, so review it by hand` };
+      }
       replacements.push({ start: item.start, end: item.end, text: valueIn(lang, item) });
       continue;
     }
