@@ -42,6 +42,7 @@ describe('runs-on: ${{ matrix.X }} against the matrix', () => {
 
   test('a label list with the matrix value, and a non-matrix expression', () => {
     expect(shellOf(job('[self-hosted, "${{ matrix.os }}"]', ['      matrix:', '        os: [linux-x64, macos-arm]'], ...RUN))).toBe('bash bash -e (default)');
+    expect(shellOf(job("${{ matrix['os'] }}", ['      matrix:', '        os: [macos-14]'], ...RUN))).toBe('bash bash -e (default)');
     expect(shellOf(job('${{ inputs.runner }}', ['      matrix:', '        os: [ubuntu-latest]'], ...RUN))).toBe('unknown unknown (runs-on: ${{ inputs.runner }})');
   });
 
@@ -59,26 +60,21 @@ describe('runs-on: ${{ matrix.X }} against the matrix', () => {
 });
 
 describe('matrix values as untrusted data', () => {
+  const STRATEGY = [
+    '      matrix:',
+    '        target: ${{ fromJSON(github.event.client_payload.targets) }}',
+    '        region: [us-east-1, eu-west-1]',
+    '        include:',
+    '          - label: ${{ github.event.client_payload.label }}',
+    '          - tier: ${{ vars.TIER }}',
+  ];
+
   test('values from fromJSON(github.event.client_payload...) move; static values and trusted sources stay', () => {
-    const input = job('ubuntu-latest', [
-      '      matrix:',
-      '        target: ${{ fromJSON(github.event.client_payload.targets) }}',
-      '        region: [us-east-1, eu-west-1]',
-      '        include:',
-      '          - label: ${{ github.event.client_payload.label }}',
-      '          - tier: ${{ vars.TIER }}',
-    ],
+    const input = job('ubuntu-latest', STRATEGY,
     '      - run: |',
     '          echo "${{ matrix.target }} ${{ matrix.region }} ${{ matrix.label }} ${{ matrix.tier }}"',
     '          deploy --to ${{ matrix[\'target\'] }}');
-    expect(fixed(input, ID)).toBe(job('ubuntu-latest', [
-      '      matrix:',
-      '        target: ${{ fromJSON(github.event.client_payload.targets) }}',
-      '        region: [us-east-1, eu-west-1]',
-      '        include:',
-      '          - label: ${{ github.event.client_payload.label }}',
-      '          - tier: ${{ vars.TIER }}',
-    ],
+    expect(fixed(input, ID)).toBe(job('ubuntu-latest', STRATEGY,
     '      - run: |',
     '          echo "${MATRIX_TARGET} ${{ matrix.region }} ${MATRIX_LABEL} ${{ matrix.tier }}"',
     '          deploy --to "$MATRIX_TARGET"',

@@ -5,6 +5,7 @@
  */
 import type { Job, Step, Workflow } from './model.js';
 import { getNode, isScalar, scalarString, toPlainNode } from '../yaml.js';
+import { chain, expressionBody, findExpressions, parseExpression } from '../../transforms/shell/expr-lexer.js';
 import { matrixValues } from './matrix.js';
 
 /** The language a run: script is written in, for the transforms that rewrite it. */
@@ -44,13 +45,22 @@ type RunnerOs = 'windows' | 'posix' | 'unknown';
  */
 function runnerOs(job: Job): RunnerOs {
   const runsOn = runsOnText(job);
-  const refs = [...runsOn.matchAll(/\$\{\{\s*matrix\.([A-Za-z_][\w-]*)\s*\}\}/g)];
-  const rest = runsOn.replace(/\$\{\{\s*matrix\.([A-Za-z_][\w-]*)\s*\}\}/g, '');
-  if (/\$\{\{/.test(rest)) return 'unknown';
+  const keys: string[] = [];
+  let rest = '';
+  let at = 0;
+  for (const e of findExpressions(runsOn)) {
+    rest += runsOn.slice(at, e.start);
+    at = e.end;
+    let ref: string[] | undefined;
+    try { ref = chain(parseExpression(expressionBody(e.text))); } catch { ref = undefined; }
+    if (ref?.length !== 2 || ref[0]!.toLowerCase() !== 'matrix' || ref[1] === '*') return 'unknown';
+    keys.push(ref[1]!);
+  }
+  rest += runsOn.slice(at);
   if (/windows/i.test(rest)) return 'windows';
   const values: string[] = [];
-  for (const m of refs) {
-    const found = matrixValues(job, m[1]!);
+  for (const key of keys) {
+    const found = matrixValues(job, key);
     if (!found || found.expressions.length || !found.values.length) return 'unknown';
     values.push(...found.values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))));
   }

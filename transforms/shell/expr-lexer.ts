@@ -174,17 +174,22 @@ export function references(e: Expr): Reference[] {
       for (let x: Expr = n; x.type === 'member' || x.type === 'index'; x = x.object) if (x.type === 'index') walk(x.index);
       return;
     }
-    switch (n.type) {
-      case 'member': walk(n.object); break;
-      case 'index': walk(n.object); walk(n.index); break;
-      case 'call': n.args.forEach(walk); break;
-      case 'unary': walk(n.arg); break;
-      case 'binary': walk(n.left); walk(n.right); break;
-      default: break;
-    }
+    children(n).forEach(walk);
   };
   walk(e);
   return out;
+}
+
+/** Sub-expressions of a node, in source order. */
+function children(n: Expr): Expr[] {
+  switch (n.type) {
+    case 'member': return [n.object];
+    case 'index': return [n.object, n.index];
+    case 'call': return n.args;
+    case 'unary': return [n.arg];
+    case 'binary': return [n.left, n.right];
+    default: return [];
+  }
 }
 
 /**
@@ -204,14 +209,10 @@ export function nameWords(e: Expr): string[] {
       words.push(...c.slice(from).filter((w) => w !== '*'));
       return;
     }
-    switch (n.type) {
-      case 'member': walk(n.object); if (n.name !== '*') words.push(n.name); break;
-      case 'index': walk(n.object); if (n.index.type === 'literal') { if (n.index.raw !== '*') words.push(n.index.value); } else walk(n.index); break;
-      case 'call': n.args.forEach(walk); break;
-      case 'unary': walk(n.arg); break;
-      case 'binary': walk(n.left); walk(n.right); break;
-      default: break;
-    }
+    // A property step on a call's result names the value too: fromJSON(x).runs[0].id.
+    if (n.type === 'member') { walk(n.object); if (n.name !== '*') words.push(n.name); return; }
+    if (n.type === 'index' && n.index.type === 'literal') { walk(n.object); if (n.index.raw !== '*') words.push(n.index.value); return; }
+    children(n).forEach(walk);
   };
   walk(e);
   return words;
