@@ -24,7 +24,6 @@ describe('expression-injection: golden', () => {
       '        if: always()',
       '        env:',
       '          SECRETS_SLACK_WEBHOOK_URL: ${{ secrets.SLACK_WEBHOOK_URL }}',
-      '          GITHUB_REF: ${{ github.ref }}',
       '        run: |',
       '          curl -X POST "$SECRETS_SLACK_WEBHOOK_URL" \\',
       "            -H 'Content-Type: application/json' \\",
@@ -93,7 +92,6 @@ describe('expression-injection: golden', () => {
       '          INPUTS_NAME: something else',
       '          INPUTS_NAME_2: ${{ inputs.name }}',
       '          INPUTS_TAG_2: ${{ inputs.tag }}',
-      '          GITHUB_HEAD_REF: ${{ github.head_ref }}',
       '        run: |',
       '          INPUTS_TAG=local',
       '          echo "${INPUTS_NAME_2} ${INPUTS_TAG_2} ${GITHUB_HEAD_REF} ${SHA}" "$INPUTS_TAG"',
@@ -102,15 +100,15 @@ describe('expression-injection: golden', () => {
 
   test('a flow env: mapping and a run: that is the first key', () => {
     const input = wf([
-      '      - run: echo ${{ github.actor }}',
+      '      - run: echo ${{ github.event.sender.login }}',
       '        env: { A: b }',
       '      - run: echo ${{ inputs.x }}',
       '        name: second',
     ]);
     expect(fixed(input, ID)).toBe(wf([
       '      - run: |',
-      '          echo "$GITHUB_ACTOR"',
-      '        env: { A: b, GITHUB_ACTOR: "${{ github.actor }}" }',
+      '          echo "$GITHUB_EVENT_SENDER_LOGIN"',
+      '        env: { A: b, GITHUB_EVENT_SENDER_LOGIN: "${{ github.event.sender.login }}" }',
       '      - run: |',
       '          echo "$INPUTS_X"',
       '        env:',
@@ -120,21 +118,21 @@ describe('expression-injection: golden', () => {
   });
 
   test('CRLF files keep CRLF; bytes outside the step stay identical', () => {
-    const input = wf(['      - run: |', '          echo "${{ github.head_ref }}"', '          echo done']).replace(/\n/g, '\r\n');
+    const input = wf(['      - run: |', '          echo "${{ inputs.ref }}"', '          echo done']).replace(/\n/g, '\r\n');
     expect(fixed(input, ID)).toBe(wf([
-      '      - run: |', '          echo "${GITHUB_HEAD_REF}"', '          echo done', '        env:', '          GITHUB_HEAD_REF: ${{ github.head_ref }}',
+      '      - run: |', '          echo "${INPUTS_REF}"', '          echo done', '        env:', '          INPUTS_REF: ${{ inputs.ref }}',
     ]).replace(/\n/g, '\r\n'));
   });
 
-  test('unsafe places are refused with the reason; other shells are reported only', () => {
+  test('unsafe places are refused with the reason; pwsh is fixed (injection-shells.test.ts), cmd reported only', () => {
     const quoted = fixText(wf(['      - run: |', "          cat <<'EOF'", '          ${{ github.head_ref }}', '          EOF']), ID);
     expect(quoted.status).toBe('unchanged');
     expect(quoted.findings[0]!.skippedBecause).toContain('inside a quoted heredoc');
     const arith = fixText(wf(['      - run: |', '          echo $(( ${{ inputs.n }} + 1 ))', '          echo x']), ID);
     expect(arith.findings[0]!.skippedBecause).toContain('inside arithmetic');
-    const pwsh = fixText(wf(['      - shell: pwsh', '        run: Write-Host "${{ github.head_ref }}"']), ID);
-    expect(pwsh.findings[0]!.fixable).toBe(false);
-    expect(pwsh.findings[0]!.notes.join()).toContain('pwsh');
+    const cmd = fixText(wf(['      - shell: cmd', '        run: echo "${{ github.head_ref }}"']), ID);
+    expect(cmd.findings[0]!.fixable).toBe(false);
+    expect(cmd.findings[0]!.notes.join()).toContain('cmd expands %NAME% before it parses the line');
   });
 
   test('seeds: every untrusted ${{ }} leaves run:, idempotently; IDEAL env entries are reused', () => {
@@ -163,11 +161,11 @@ describe('expression-injection: the value reaches bash as data', () => {
     '          EOF',
   ]);
 
-  /** GitHub's rendering: substitute ${{ }} in env values (env then holds the raw value) and in the script text. */
+  /** GitHub's rendering: substitute ${{ }} in env values (env then holds the raw value) and in the script text; the runner sets GITHUB_HEAD_REF. */
   function render(text: string, value: string): { script: string; env: Record<string, string> } {
     const step = stepScript(text, 'notify', 'Notify');
     const sub = (s: string) => s.replace(/\$\{\{\s*github\.head_ref\s*\}\}/g, value);
-    return { script: sub(step.run), env: Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, sub(v)])) };
+    return { script: sub(step.run), env: { GITHUB_HEAD_REF: value, ...Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, sub(v)])) } };
   }
 
   test('the original script runs the attacker\'s command (control)', () => {

@@ -5,9 +5,15 @@
  */
 import type { Job, Step, Workflow } from './model.js';
 import { getNode, isScalar, scalarString, toPlainNode } from '../yaml.js';
+import { chain, expressionBody, findExpressions, parseExpression } from '../../transforms/shell/expr-lexer.js';
+import { matrixValues } from './matrix.js';
+
+/** The language a run: script is written in, for the transforms that rewrite it. */
+export type ShellFamily = 'bash' | 'sh' | 'pwsh' | 'cmd' | 'python' | 'other' | 'unknown';
 
 export interface ShellChoice {
   bash: boolean;
+  family: ShellFamily;
   /** What the step runs under, for messages: `bash`, `bash -e (default)`, `pwsh`, ... */
   shell: string;
   /** `shell: bash` (or a bash template with pipefail) already runs with -eo pipefail. */
@@ -20,23 +26,67 @@ function runsOnText(job: Job): string {
   return node ? JSON.stringify(toPlainNode(node)) : '';
 }
 
+function familyOf(first: string): ShellFamily {
+  const base = first.replace(/^.*[\\/]/, '').replace(/\.exe$/i, '').toLowerCase();
+  if (base === 'bash') return 'bash';
+  if (base === 'sh') return 'sh';
+  if (base === 'pwsh' || base === 'powershell') return 'pwsh';
+  if (base === 'cmd') return 'cmd';
+  if (base === 'python' || base === 'python3') return 'python';
+  return 'other';
+}
+
+type RunnerOs = 'windows' | 'posix' | 'unknown';
+
+/**
+ * The runner family of a job: Windows, Linux/macOS (posix), or unknown. A
+ * `runs-on` made of `${{ matrix.X }}` is resolved against a literal matrix:
+ * posix when every value (include: entries too) is, Windows when every one is.
+ */
+function runnerOs(job: Job): RunnerOs {
+  const runsOn = runsOnText(job);
+  const keys: string[] = [];
+  let rest = '';
+  let at = 0;
+  for (const e of findExpressions(runsOn)) {
+    rest += runsOn.slice(at, e.start);
+    at = e.end;
+    let ref: string[] | undefined;
+    try { ref = chain(parseExpression(expressionBody(e.text))); } catch { ref = undefined; }
+    if (ref?.length !== 2 || ref[0]!.toLowerCase() !== 'matrix' || ref[1] === '*') return 'unknown';
+    keys.push(ref[1]!);
+  }
+  rest += runsOn.slice(at);
+  if (/windows/i.test(rest)) return 'windows';
+  const values: string[] = [];
+  for (const key of keys) {
+    const found = matrixValues(job, key);
+    if (!found || found.expressions.length || !found.values.length) return 'unknown';
+    values.push(...found.values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))));
+  }
+  const windows = values.filter((v) => /windows/i.test(v)).length;
+  if (windows === 0) return 'posix';
+  return windows === values.length ? 'windows' : 'unknown';
+}
+
 /** The shell a run: step uses: step `shell`, job/workflow `defaults.run.shell`, else the runner default. */
 export function stepShell(wf: Workflow, job: Job, step: Step): ShellChoice {
   const explicit = step.shell ?? job.defaultShell ?? (wf.kind === 'workflow' ? wf.defaultShell : undefined);
   if (explicit !== undefined) {
     const first = explicit.trim().split(/\s+/)[0] ?? '';
-    const bash = first === 'bash' || /\/bash$/.test(first);
-    return { bash, shell: explicit, pipefail: explicit === 'bash' || (bash && /pipefail/.test(explicit)) };
+    const family = familyOf(first);
+    const bash = family === 'bash';
+    return { bash, family, shell: explicit, pipefail: explicit === 'bash' || (bash && /pipefail/.test(explicit)) };
   }
-  if (wf.kind === 'composite') return { bash: false, shell: '(none: composite steps must name a shell)', pipefail: false };
-  const runsOn = runsOnText(job);
-  if (/windows/i.test(runsOn)) return { bash: false, shell: 'pwsh (Windows default)', pipefail: false };
-  if (/\$\{\{/.test(runsOn)) return { bash: false, shell: `unknown (runs-on: ${runsOn})`, pipefail: false };
-  return { bash: true, shell: 'bash -e (default)', pipefail: false };
+  if (wf.kind === 'composite') return { bash: false, family: 'unknown', shell: '(none: composite steps must name a shell)', pipefail: false };
+  const os = runnerOs(job);
+  if (os === 'windows') return { bash: false, family: 'pwsh', shell: 'pwsh (Windows default)', pipefail: false };
+  if (os === 'unknown') return { bash: false, family: 'unknown', shell: `unknown (runs-on: ${runsOnText(job)})`, pipefail: false };
+  return { bash: true, family: 'bash', shell: 'bash -e (default)', pipefail: false };
 }
 
 /** The script is checked with `bash -n`: it runs under bash, or under sh (close enough for syntax). */
 export function isShellScriptStep(wf: Workflow, job: Job, step: Step): boolean {
-  const choice = stepShell(wf, job, step);
-  return choice.bash || /^sh\b/.test(choice.shell.trim());
+  const family = stepShell(wf, job, step).family;
+  return family === 'bash' || family === 'sh';
 }

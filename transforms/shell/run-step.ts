@@ -10,7 +10,7 @@ import { lineEndAt, lineStartAt, columnAt, lastContentLineEnd } from '../../src/
 import type { Step } from '../../src/workflow/model.js';
 export { stepShell, type ShellChoice } from '../../src/workflow/shell.js';
 import { EditRefused } from '../../src/workflow/primitives.js';
-import { getPair, isScalar, type YamlNode } from '../../src/yaml.js';
+import { getPair, isScalar, type YamlNode, type YAMLMap } from '../../src/yaml.js';
 
 /** The step's script as bash sees it, when it is a run: step whose script wf-fix can edit. */
 export function runScript(step: Step): string | undefined {
@@ -58,8 +58,7 @@ function blockBody(text: string, node: YamlNode): BlockBody {
 }
 
 /** Text offset of a script offset (best effort for quoted scalars). */
-export function textOffset(text: string, step: Step, scriptOffset: number): number {
-  const node = step.run!;
+export function textOffset(text: string, step: Step, scriptOffset: number, node: YamlNode = step.run!): number {
   if (isScalar(node) && node.type === 'BLOCK_LITERAL') {
     try {
       const b = blockBody(text, node);
@@ -110,8 +109,14 @@ const pad = (lines: string[], by: number) => lines.map((l) => (l === '' ? '' : '
  * instead of being interleaved.
  */
 export function editRunScript(text: string, step: Step, next: string, unit: number): TextEdit[] {
-  const node = step.run;
-  if (!node || !isScalar(node)) throw new EditRefused('run: is not a scalar');
+  return editScriptValue(text, step.node, 'run', next, unit);
+}
+
+/** editRunScript for any scalar holding a script: `run:` of a step, or a `with:` input such as `script:`. */
+export function editScriptValue(text: string, map: YAMLMap, key: string, next: string, unit: number): TextEdit[] {
+  const pair = getPair(map, key);
+  const node = pair?.value as YamlNode | null | undefined;
+  if (!node || !isScalar(node)) throw new EditRefused(`${key}: is not a scalar`);
   const old = String(node.value);
   if (old === next) return [];
   const nextLines = next.replace(/\n$/, '').split('\n');
@@ -153,7 +158,7 @@ export function editRunScript(text: string, step: Step, next: string, unit: numb
   // A single-line scalar: becomes `run: |` with the script below, any comment kept on the header line.
   if (lineEndAt(text, start) < valueEnd) throw new EditRefused('multi-line flow scalar in run:');
   if (/^[ \t]/.test(nextLines[0]!)) throw new EditRefused('script starts with whitespace; cannot write it as a block scalar');
-  const keyNode = getPair(step.node, 'run')!.key as YamlNode;
+  const keyNode = pair!.key as YamlNode;
   const keyCol = columnAt(text, keyNode.range![0]);
   if (lineStartAt(text, keyNode.range![0]) !== lineStartAt(text, start)) throw new EditRefused('run: value is not on the key line');
   const body = pad(nextLines, keyCol + unit);

@@ -12,6 +12,8 @@
  * text, not shell), so `${{ x }}` is never taken for a parameter expansion.
  */
 
+import { findExpressions } from './expr-lexer.js';
+
 export type QuoteContext =
   | 'none' | 'double' | 'single' | 'ansi' | 'comment' | 'heredoc' | 'heredoc-literal'
   | 'backtick' | 'arith' | 'param' | 'param-double';
@@ -84,12 +86,15 @@ export interface ScriptFacts {
   expressions: { start: number; end: number; text: string }[];
 }
 
-/** `${{ ... }}` on one line. */
-export const EXPRESSION = /\$\{\{[^\n]*?\}\}/g;
-
-/** Same-length mask for GitHub expressions: inert in every shell context. */
+/** Same-length mask for GitHub expressions (line breaks kept): inert in every shell context. */
 export function maskExpressions(script: string): string {
-  return script.replace(EXPRESSION, (m) => ':'.repeat(m.length));
+  let out = '';
+  let at = 0;
+  for (const e of findExpressions(script)) {
+    out += script.slice(at, e.start) + e.text.replace(/[^\n]/g, ':');
+    at = e.end;
+  }
+  return out + script.slice(at);
 }
 
 const SPECIAL_PARAMS = new Set(['@', '*', '#', '?', '$', '!', '-', '0', '_']);
@@ -749,7 +754,7 @@ export function analyseScript(script: string): ScriptFacts {
   const r = new Reader(script);
   r.parseCommands();
   for (const f of r.stack) r.problems.push(`unclosed ${f.kind}`);
-  const expressions = [...script.matchAll(EXPRESSION)].map((m) => ({ start: m.index!, end: m.index! + m[0].length, text: m[0] }));
+  const expressions = findExpressions(script).map(({ start, end, text }) => ({ start, end, text }));
   return {
     script,
     context: r.context,
