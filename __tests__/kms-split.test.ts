@@ -16,6 +16,7 @@ import {
 } from './kms/harness.js';
 import { decryptScript, encryptScript } from '../transforms/shell/kms.js';
 import type { FileOutcome } from '../src/workflow/engine.js';
+import { brokenDecryptTarget, encryptOutputFile, encryptPlaintextFile, parseTar, tarSource } from '../transforms/shared/kms-chain.js';
 
 const KMS = ['kms-encrypt-artifacts', 'kms-decrypt-artifacts'];
 const ALIAS = 'alias/github-actions-artifacts';
@@ -141,6 +142,41 @@ function expectConverged(out: FileOutcome, config = {}): void {
 
 const notesOf = (out: FileOutcome, rule: string): string => out.findings.filter((f) => f.ruleId === rule).flatMap((f) => f.notes ?? []).join('\n');
 
+describe('reading the broken shapes (transforms/shared/kms-chain.ts)', () => {
+  test.each([
+    ['-czf a.tgz -C cdk.out .', 'cdk.out'],
+    ['czf a.tgz -C cdk.out ./', 'cdk.out'],
+    ['-C cdk.out -czf a.tgz .', 'cdk.out'],
+    ['-c -z -f a.tgz cdk.out', 'cdk.out'],
+    ['--create --gzip --file=a.tgz --directory=build cdk.out', 'build/cdk.out'],
+    ['-czf a.tgz -C . cdk.out', 'cdk.out'],
+    ['-czf a.tgz cdk.out templates', undefined],
+    ['-czf a.tgz -C cdk.out *.json', undefined],
+    ['-czf a.tgz --exclude=asset.* -C cdk.out .', undefined],
+    ['-czf a.tgz .', undefined],
+    ['-xzf a.tgz -C cdk.out', undefined],
+  ])('tar %s archives %s', (args, source) => {
+    expect(tarSource(parseTar(args.split(' ')))).toBe(source);
+  });
+
+  test.each([
+    ['aws kms encrypt --key-id k --plaintext fileb://a.tgz --output text --query CiphertextBlob > a.enc', 'a.tgz', 'a.enc'],
+    ['aws kms encrypt --plaintext file://./a.tgz --key-id k | base64 -d > out/a.bin', './a.tgz', 'out/a.bin'],
+    ['aws kms encrypt --key-id k --plaintext "$(base64 -w0 a.tgz)" --query CiphertextBlob --output text >a.b64', 'a.tgz', 'a.b64'],
+    ['aws kms encrypt --key-id k --plaintext $(cat a.tgz | base64) --output text 2>/dev/null', 'a.tgz', undefined],
+  ])('%s reads %s and writes %s', (script, plaintext, output) => {
+    expect([encryptPlaintextFile(script), encryptOutputFile(script)]).toEqual([plaintext, output]);
+  });
+
+  test.each([
+    ['mkdir -p cdk.out && tar -xzf a.tgz -C cdk.out', 'cdk.out'],
+    ['tar xf artifacts/a.tar', '.'],
+    ['aws kms decrypt --ciphertext-blob fileb://a.enc > a.tgz', undefined],
+  ])('%s extracts into %s', (script, target) => {
+    expect(brokenDecryptTarget(script)).toBe(target);
+  });
+});
+
 describe('split one-call KMS chain -> envelope encryption (golden)', () => {
   test('seed shape: the tar step goes, the one-call step becomes the envelope step (source from the tar step), every download decrypts', () => {
     const out = fixText(SEED_SPLIT, KMS);
@@ -203,6 +239,25 @@ describe('split one-call KMS chain -> envelope encryption (golden)', () => {
     expectConverged(out);
   });
 
+  test('the ciphertext decoded in the encrypt step own pipeline (| base64 --decode > FILE) and uploaded from there', () => {
+    const input = lines(
+      ...BUILD_HEAD, ...TAR_STEP,
+      '      - name: Encrypt artifacts with KMS',
+      '        run: |',
+      '          aws kms encrypt --key-id alias/github-actions-artifacts --plaintext fileb://cdk-outputs.tar.gz \\',
+      '            --output text --query CiphertextBlob | base64 --decode > dist/cdk.bin',
+      ...uploadStep('dist/cdk.bin'),
+      ...deployJob('deploy', [...downloadStep('cdk.out/'), ...CREDENTIALS('arn:aws:iam::111111111111:role/Deploy')]),
+    );
+    const out = fixText(input, KMS);
+    expect(out.output).toBe(lines(
+      ...BUILD_HEAD, ...envelopeStep('Encrypt artifacts with KMS'), ...CIPHERTEXT_UPLOAD,
+      ...deployJob('deploy', [...downloadStep('cdk.out/'), ...CREDENTIALS('arn:aws:iam::111111111111:role/Deploy'),
+        ...decryptStep('Decrypt cdk-outputs with KMS', 'cdk.out/', 'cdk.out/')]),
+    ));
+    expectConverged(out);
+  });
+
   test('a tar step that does more than archive, or whose archive another step reads, stays; a tar of several paths is encrypted as the archive file', () => {
     const keepTar = (tar: string[], extra: string[] = []) => lines(
       ...BUILD_HEAD, ...tar, ...ONE_CALL_ENCRYPT, ...extra, ...uploadStep('cdk-outputs.tar.gz.encrypted'),
@@ -236,16 +291,19 @@ describe('split one-call KMS chain -> envelope encryption (golden)', () => {
     const table: [string[], string][] = [
       // The plaintext comes from a variable: wf-fix cannot tell what it archives.
       [['      - run: aws kms encrypt --key-id k --plaintext "fileb://$ARCHIVE" --output text --query CiphertextBlob > cdk-outputs.tar.gz.encrypted'],
-        "cannot tell which path 'run (step 3)' archives: no earlier step in job 'build' writes $ARCHIVE with tar -c (expected tar -czf ARCHIVE -C DIR . or tar -czf ARCHIVE PATH)"],
-      // The step writes the plaintext itself: replacing it would drop that.
+        "cannot tell which path 'run (step 4)' archives: no earlier step in job 'build' writes $ARCHIVE with tar -c (expected tar -czf ARCHIVE -C DIR . or tar -czf ARCHIVE PATH)"],
+      // The step writes the plaintext itself (over the tar step's archive): replacing it would drop that.
       [['      - name: Write and encrypt', '        run: |', "          echo '{}' > cdk-outputs.tar.gz", ...ONE_CALL_ENCRYPT.slice(1).map((l) => l.replace('        run: ', '          '))],
-        "cannot tell which path 'Write and encrypt' archives: no earlier step in job 'build' writes cdk-outputs.tar.gz with tar -c (expected tar -czf ARCHIVE -C DIR . or tar -czf ARCHIVE PATH)"],
+        "cannot tell which path 'Write and encrypt' archives: it writes cdk-outputs.tar.gz itself (expected tar -czf ARCHIVE -C DIR . or tar -czf ARCHIVE PATH)"],
       // A glob in the encrypt step's own tar: its run is replaced, so the archive cannot stand in for the source.
       [['      - name: Pack', '        run: |', '          tar -czf cdk-outputs.tar.gz cdk.out/*.json', ...ONE_CALL_ENCRYPT.slice(1).map((l) => l.replace('        run: ', '          '))],
         "cannot tell which path 'Pack' archives: it archives several paths, globs or filtered content into cdk-outputs.tar.gz itself (expected tar -czf ARCHIVE -C DIR . or tar -czf ARCHIVE PATH)"],
+      // A step between does more with the ciphertext (a command substitution could hide anything): removing or keeping it would break it.
+      [[...ONE_CALL_ENCRYPT, '      - name: Keep a copy', '        run: cp cdk-outputs.tar.gz.encrypted "backup-$(date +%s).enc"'],
+        "step 'Keep a copy' does more with the one-call ciphertext than move or decode it; it would break once the upload carries the envelope"],
     ];
     for (const [encrypt, reason] of table) {
-      const input = lines(...BUILD_HEAD, ...encrypt, ...uploadStep('cdk-outputs.tar.gz.encrypted'),
+      const input = lines(...BUILD_HEAD, ...TAR_STEP, ...encrypt, ...uploadStep('cdk-outputs.tar.gz.encrypted'),
         ...deployJob('deploy', [...CREDENTIALS('arn:aws:iam::111111111111:role/Deploy'), ...downloadStep('cdk.out')]));
       const out = fixText(input, KMS);
       expect(out.output).toBe(input);

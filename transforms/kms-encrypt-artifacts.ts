@@ -157,6 +157,7 @@ function fix(ctx: TransformContext, finding: Finding): Fix | undefined {
   refuseNonLinux(job);
   const name = artifactName(upload);
   const broken = chain?.encrypt;
+  if (chain?.blocked) throw new EditRefused(chain.blocked);
   const source = chain ? chain.source : singlePath(artifactPath(upload));
   if (!source) {
     throw new EditRefused(broken

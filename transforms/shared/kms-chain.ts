@@ -8,6 +8,7 @@
  * decode/extract steps after a download).
  */
 import type { Job, Step } from '../../src/workflow/model.js';
+import { withValue } from './aws.js';
 
 // ---- words of simple commands -------------------------------------------
 
@@ -185,8 +186,12 @@ export function encryptOutputFile(script: string): string | undefined {
 /** Commands that only copy, move, decode, list or remove files. */
 const PLUMBING = new Set(['set', 'echo', 'ls', 'mkdir', 'rm', 'mv', 'cp', 'base64', 'cat', 'du', 'wc', 'stat', 'file', 'test', '[', 'true', 'sha256sum', 'tar']);
 
-/** Every command of the script is plumbing (`aws kms encrypt|decrypt` allowed too when `kms`). */
+/**
+ * Every command of the script is plumbing (`aws kms encrypt|decrypt` allowed
+ * too when `kms`), with no command substitution that could hide other work.
+ */
 export function isPlumbingOnly(script: string, kms = false): boolean {
+  if (/\$\(|`|<\(|>\(/.test(script)) return false;
   return commandsOf(script).every((c) => {
     const w = c.words;
     if (!w.length) return true;
@@ -238,12 +243,15 @@ export interface EncryptChain {
   deadTar: Step[];
   /** Steps between the encrypt step and the upload that only move or decode its output (removed). */
   plumbing: Step[];
+  /** Why the chain cannot be rewritten (a step between does more with the ciphertext). */
+  blocked?: string;
 }
 
-/** Steps that mention a file, besides `except`. */
+/** Steps that mention a file in their script or `with: path`, besides `except`. */
 function mentions(job: Job, file: string, except: Step[]): boolean {
-  const name = normalFile(file);
-  return job.steps.some((s) => !except.includes(s) && (s.script ?? '').includes(name));
+  const name = normalFile(file).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const word = new RegExp(`(^|[^\\w.-])${name}(?![\\w.-])`);
+  return job.steps.some((s) => !except.includes(s) && (word.test(s.script ?? '') || word.test(withValue(s, 'path') ?? '')));
 }
 
 /**
@@ -262,12 +270,15 @@ export function encryptChainFor(job: Job, upload: Step, uploadPath: string, isCa
     if (out) names.add(normalFile(out));
     follow(script, names);
     const plumbing: Step[] = [];
+    let blocked: string | undefined;
     for (const s of before.filter((x) => x.index > encrypt.index && x.script)) {
-      if (follow(s.script!, names) && isPlumbingOnly(s.script!)) plumbing.push(s);
+      if (!follow(s.script!, names)) continue;
+      if (isPlumbingOnly(s.script!)) plumbing.push(s);
+      else blocked ??= `step '${s.name ?? s.id ?? `run (step ${s.index + 1})`}' does more with the one-call ciphertext than move or decode it; it would break once the upload carries the envelope`;
     }
     const feeds = names.has(target) || (!out && script.includes(basename(target)));
     if (!feeds) continue;
-    return { encrypt, plumbing, ...sourceOf(job, encrypt, plumbing) };
+    return { encrypt, plumbing, ...(blocked ? { blocked } : {}), ...sourceOf(job, encrypt, plumbing) };
   }
   return undefined;
 }
@@ -278,6 +289,7 @@ function sourceOf(job: Job, encrypt: Step, plumbing: Step[]): Pick<EncryptChain,
   const file = encryptPlaintextFile(encrypt.script!);
   if (!file) return { unknown: 'it names no --plaintext file', deadTar: [] };
   const archive = normalFile(file);
+  if (commandsOf(encrypt.script!).some((c) => c.out && normalFile(c.out) === archive)) return { unknown: `it writes ${archive} itself`, deadTar: [] };
   if (tarCommandsIn(encrypt.script!).some((t) => t.mode === 'create')) {
     return { unknown: `it archives several paths, globs or filtered content into ${archive} itself`, deadTar: [] };
   }
