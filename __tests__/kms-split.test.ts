@@ -364,6 +364,7 @@ describe('a build job without AWS credentials gets a base OIDC step before the e
     expect(out.output).toBe(output(NO_CREDENTIALS_BUILD, JOB_PERMISSIONS, role, '${{ vars.AWS_REGION }}', deployRole));
     const notes = notesOf(out, 'kms-encrypt-artifacts');
     expect(notes).toContain(note);
+    expect(notes).toContain('the new credential step reads the region from ${{ vars.AWS_REGION }}: create that repository variable, or set aws-region');
     expect(notes).toContain("job 'build' had no AWS credentials: a base OIDC step now runs before the encrypt step (job permissions block: id-token: write, contents: read)");
     expect(notes).toContain("IAM: the role job 'build' uses at the encrypt step needs kms:GenerateDataKey on alias/github-actions-artifacts");
     expectConverged(out, config);

@@ -179,7 +179,10 @@ function fix(ctx: TransformContext, finding: Finding): Fix | undefined {
   const steps = job.stepsNode!;
   const inserted: Record<string, YamlValue>[] = [];
   if (session.base) {
-    inserted.push(baseCredentialStep(ctx, job, at, notes));
+    const base = baseCredentialStep(ctx, job, at, notes);
+    inserted.push(base);
+    const region = (base.with as Record<string, string>)['aws-region'];
+    if (region.includes('vars.AWS_REGION')) notes.push(`the new credential step reads the region from ${region}: create that repository variable, or set aws-region`);
     const perms = oidcPermissionsFix(ctx.wf, ctx.text, job);
     if (perms) {
       edits.push(...perms.fix.edits);
