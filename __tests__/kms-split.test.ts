@@ -314,20 +314,17 @@ describe('split one-call KMS chain -> envelope encryption (golden)', () => {
 
 describe('a build job without AWS credentials gets a base OIDC step before the encrypt step', () => {
   const NO_CREDENTIALS_BUILD = ['on: push', 'jobs:', '  build:', '    runs-on: ubuntu-latest', '    steps:', '      - run: npx cdk synth'];
+  const JOB_PERMISSIONS = ['    permissions:', '      id-token: write', '      contents: read'];
+  /** A deploy job that already assumes its role through OIDC, up to its download and credential steps. */
+  const deployHead = (role: string) => [
+    '  deploy:', '    needs: build', '    runs-on: ubuntu-latest', ...JOB_PERMISSIONS, '    steps:', ...downloadStep('cdk.out/'), ...CREDENTIALS(role),
+  ];
   const input = (head: string[], deployRole: string) => lines(
     ...head,
     ...TAR_STEP,
     ...ONE_CALL_ENCRYPT,
     ...uploadStep('cdk-outputs.tar.gz.encrypted'),
-    '  deploy:',
-    '    needs: build',
-    '    runs-on: ubuntu-latest',
-    '    permissions:',
-    '      id-token: write',
-    '      contents: read',
-    '    steps:',
-    ...downloadStep('cdk.out/'),
-    ...CREDENTIALS(deployRole),
+    ...deployHead(deployRole),
     '      - run: npx cdk deploy --app cdk.out --all',
   );
   const output = (head: string[], permissions: string[], role: string, region: string, deployRole: string) => lines(
@@ -342,19 +339,10 @@ describe('a build job without AWS credentials gets a base OIDC step before the e
     `          aws-region: ${region}`,
     ...envelopeStep('Encrypt artifacts with KMS'),
     ...CIPHERTEXT_UPLOAD,
-    '  deploy:',
-    '    needs: build',
-    '    runs-on: ubuntu-latest',
-    '    permissions:',
-    '      id-token: write',
-    '      contents: read',
-    '    steps:',
-    ...downloadStep('cdk.out/'),
-    ...CREDENTIALS(deployRole),
+    ...deployHead(deployRole),
     ...decryptStep('Decrypt cdk-outputs with KMS', 'cdk.out/', 'cdk.out/'),
     '      - run: npx cdk deploy --app cdk.out --all',
   );
-  const JOB_PERMISSIONS = ['    permissions:', '      id-token: write', '      contents: read'];
 
   test.each([
     ['the workflow\'s own OIDC role', {}, '${{ secrets.GITHUB_OIDC_ROLE_ARN }}', '${{ secrets.GITHUB_OIDC_ROLE_ARN }}', 'role-to-assume reuses ${{ secrets.GITHUB_OIDC_ROLE_ARN }}, the OIDC role this workflow already assumes'],
