@@ -10,7 +10,10 @@
  * The step verifies the HMAC, decrypts, and restores the path the job used
  * (the download path, or where the broken copy extracted), so later steps are
  * unchanged. A broken copy in the right place keeps its name and id; one that
- * runs under the chained session is moved.
+ * runs under the chained session is moved. A step that extracts the
+ * downloaded ciphertext as if it were a plain tarball counts as a broken copy
+ * (its `tar -x` target is restored), and `base64 -d` steps feeding the broken
+ * copy go.
  */
 import type { Declared, Finding, Fix, Transform, TransformContext, TransformMeta } from '../src/transform.js';
 import type { TextEdit } from '../src/workflow/edits.js';

@@ -8,11 +8,17 @@
  * Writes an envelope-encryption step (transforms/shell/kms.ts) before the
  * upload, or over the broken step's `run:` (keeping its name and id), and
  * points the upload at the ciphertext directory only. Upload/download steps
- * of v1-v3 become v4.
+ * of v1-v3 become v4. The broken chain may be split over steps
+ * (transforms/shared/kms-chain.ts): the archive source then comes from the
+ * earlier `tar -c` step, which goes when it only fed the one-call step, and
+ * the mv/base64 steps between the encrypt step and the upload go too.
  *
  * The step needs credentials that may use the key, so it waits (returns no
  * fix) while oidc-auth/role-chaining still have to give the job or a job that
- * downloads the artifact a usable session, and refuses when nothing will.
+ * downloads the artifact a usable session. A job with no AWS credentials at
+ * all gets a base OIDC step (role from config, the workflow's OIDC role, or
+ * vars.AWS_ROLE_ARN) and `id-token: write`; a job that logs in through some
+ * other action, or whose only session comes too late, is refused.
  */
 import type { Declared, Finding, Fix, Transform, TransformContext, TransformMeta } from '../src/transform.js';
 import type { TextEdit } from '../src/workflow/edits.js';

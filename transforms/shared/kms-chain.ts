@@ -276,7 +276,8 @@ export function encryptChainFor(job: Job, upload: Step, uploadPath: string, isCa
       if (isPlumbingOnly(s.script!)) plumbing.push(s);
       else blocked ??= `step '${s.name ?? s.id ?? `run (step ${s.index + 1})`}' does more with the one-call ciphertext than move or decode it; it would break once the upload carries the envelope`;
     }
-    const feeds = names.has(target) || (!out && script.includes(basename(target)));
+    // Followed to the upload path, or (a move into a directory, a name built in the script) named by the chain's steps.
+    const feeds = names.has(target) || [encrypt, ...plumbing].some((s) => s.script!.includes(basename(target)));
     if (!feeds) continue;
     return { encrypt, plumbing, ...(blocked ? { blocked } : {}), ...sourceOf(job, encrypt, plumbing) };
   }
