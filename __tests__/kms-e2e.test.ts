@@ -3,14 +3,14 @@
  * CLI v2 (/usr/bin/aws) against moto's KMS on loopback, with openssl, tar and
  * gzip, and upload/download-artifact@v4 emulated by copying directories.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CORPUS, fixed, lines, runCli, tempDir, CLI } from './helpers.js';
-import { AWS_BIN, BUILD_JOB, download, pipelineOf, runStep, startMoto, upload, type Moto, type Pipeline } from './kms/harness.js';
+import {
+  AWS_BIN, BUILD_JOB, consumeArtifact, digest, download, flipByte, MARKER, pipelineOf, produceArtifact, runStep, startMoto, storeContains, upload, type Moto, type Pipeline, type Run,
+} from './kms/harness.js';
 
 const KMS = ['kms-encrypt-artifacts', 'kms-decrypt-artifacts'];
-const MARKER = 'PLAINTEXT-MARKER-7f3a9c';
 const ALIAS = 'alias/github-actions-artifacts';
 
 const WORKFLOW = lines(
@@ -33,53 +33,6 @@ const WORKFLOW = lines(
   '      - run: npx cdk deploy --app cdk.out --all',
 );
 
-/**
- * A cdk.out of about `bytes`: a manifest and a template holding the marker,
- * plus assets: incompressible (random, the worst case for tar.gz) or
- * template-like JSON text.
- */
-function makeCdkOut(dir: string, bytes: number, assets: 'random' | 'text'): void {
-  mkdirSync(join(dir, 'asset.abc'), { recursive: true });
-  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ version: '36.0.0', note: MARKER }));
-  writeFileSync(join(dir, 'Stack.template.json'), JSON.stringify({ Resources: {}, Description: MARKER }).repeat(8));
-  const chunk = 16 * 1024 * 1024;
-  for (let i = 0, left = bytes; left > 0; i++, left -= chunk) {
-    const n = Math.min(chunk, left);
-    const data = assets === 'random' ? randomBytes(n)
-      : Buffer.from(Array.from({ length: Math.ceil(n / 64) }, () => `{"Type":"AWS::S3::Bucket","Id":"${randomBytes(12).toString('hex')}"},\n`).join('')).subarray(0, n);
-    writeFileSync(join(dir, 'asset.abc', `part${i}.${assets === 'random' ? 'bin' : 'json'}`), data);
-  }
-}
-
-/** Relative path -> sha256 of every file under dir. */
-function digest(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string, rel: string) => {
-    for (const e of readdirSync(d).sort()) {
-      const p = join(d, e);
-      if (statSync(p).isDirectory()) walk(p, `${rel}${e}/`);
-      else out[rel + e] = createHash('sha256').update(readFileSync(p)).digest('hex');
-    }
-  };
-  walk(dir, '');
-  return out;
-}
-
-/** Every byte of every file in the store contains no `needle`. */
-function storeContains(store: string, needle: string): boolean {
-  const walk = (d: string): boolean => readdirSync(d).some((e) => {
-    const p = join(d, e);
-    return statSync(p).isDirectory() ? walk(p) : readFileSync(p).includes(needle);
-  });
-  return walk(store);
-}
-
-function flipByte(file: string, at: number): void {
-  const b = readFileSync(file);
-  b[at % b.length] ^= 0x01;
-  writeFileSync(file, b);
-}
-
 let moto: Moto;
 let root: string;
 
@@ -94,37 +47,9 @@ beforeAll(async () => {
 
 afterAll(async () => { await moto?.stop(); });
 
-interface Run {
-  runnerTemp: string;
-  store: string;
-  producer: string;
-}
-
-/** Run the producer job's encrypt step in a fresh workspace and upload its ciphertext. */
-async function produce(p: Pipeline, name: string, sizeBytes: number, assets: 'random' | 'text', alias?: string): Promise<Run & { status: number; stderr: string }> {
-  const dir = tempDir('wf-fix-kms-run-');
-  const run = { runnerTemp: join(dir, 'runner-temp'), store: join(dir, 'store'), producer: join(dir, 'producer') };
-  mkdirSync(run.runnerTemp, { recursive: true });
-  const enc = p.encrypt[0]!;
-  makeCdkOut(join(run.producer, enc.env.KMS_ARTIFACT_SOURCE!), sizeBytes, assets);
-  const step = alias ? { ...enc, env: { ...enc.env, KMS_KEY_ALIAS: alias } } : enc;
-  const r = await runStep(step, run.producer, moto.env(run.runnerTemp));
-  if (r.status === 0) {
-    const up = p.uploads.find((u) => u.job === enc.job && u.index > enc.index)!;
-    upload(up.path, run.producer, run.store, name, run.runnerTemp);
-  }
-  return { ...run, status: r.status, stderr: r.stderr };
-}
-
-/** Download into a fresh consumer workspace and run that job's decrypt step. */
-async function consume(p: Pipeline, run: Run, job: string, name: string) {
-  const consumer = tempDir('wf-fix-kms-consumer-');
-  const d = p.downloads.find((x) => x.job === job && x.name === name)!;
-  download(run.store, name, d.path, consumer);
-  const dec = p.decrypt.find((x) => x.job === job)!;
-  const r = await runStep(dec, consumer, moto.env(run.runnerTemp));
-  return { ...r, consumer, restored: join(consumer, dec.env.KMS_RESTORE_PATH!) };
-}
+/** The harness's producer and consumer runs, against this file's moto. */
+const produce = (p: Pipeline, name: string, sizeBytes: number, assets: 'random' | 'text', alias?: string) => produceArtifact(moto, p, name, sizeBytes, assets, alias);
+const consume = (p: Pipeline, run: Run, job: string, name: string) => consumeArtifact(moto, p, run, job, name);
 
 describe('generated KMS steps against moto', () => {
   const p = pipelineOf(fixed(WORKFLOW, KMS));

@@ -177,7 +177,7 @@ describe('kms-encrypt-artifacts + kms-decrypt-artifacts (golden)', () => {
     ]);
   });
 
-  test('refuses when the producing job has no credential step before the upload', () => {
+  test("refuses when the producing job's only credential step comes after the upload (a job without any gets a base step: kms-split.test.ts)", () => {
     const input = lines(
       'on: push',
       'jobs:',
@@ -189,11 +189,15 @@ describe('kms-encrypt-artifacts + kms-decrypt-artifacts (golden)', () => {
       '        with:',
       '          name: cdk-out',
       '          path: cdk.out',
+      '      - uses: aws-actions/configure-aws-credentials@v4',
+      '        with:',
+      '          role-to-assume: arn:aws:iam::111111111111:role/Build',
+      '          aws-region: us-east-1',
     );
     const out = fixText(input, KMS);
     expect(out.output).toBe(input);
     expect(out.findings).toHaveLength(1);
-    expect(out.findings[0]!.skippedBecause).toMatch(/job 'build' has no AWS credential step .* where the KMS call must run/);
+    expect(out.findings[0]!.skippedBecause).toBe("no credential step that may use the KMS key runs before 'actions/upload-artifact@v4 (step 2)' in job 'build'");
   });
 
   test('refuses a consumer job without credentials (encrypting would break it), and leaves unrelated uploads alone', () => {

@@ -10,18 +10,22 @@
  * The step verifies the HMAC, decrypts, and restores the path the job used
  * (the download path, or where the broken copy extracted), so later steps are
  * unchanged. A broken copy in the right place keeps its name and id; one that
- * runs under the chained session is moved.
+ * runs under the chained session is moved. A step that extracts the
+ * downloaded ciphertext as if it were a plain tarball counts as a broken copy
+ * (its `tar -x` target is restored), and `base64 -d` steps feeding the broken
+ * copy go.
  */
 import type { Declared, Finding, Fix, Transform, TransformContext, TransformMeta } from '../src/transform.js';
 import type { TextEdit } from '../src/workflow/edits.js';
 import type { Job, Step } from '../src/workflow/model.js';
 import { EditRefused, insertItems, removeItem, type YamlValue } from '../src/workflow/primitives.js';
 import {
-  afterDownload, artifactName, artifactPath, bumpArtifactAction, decryptPlacement, envValue, hasExpression, isBrokenDecryptStep,
+  afterDownload, artifactName, artifactPath, brokenDecryptAfter, bumpArtifactAction, decryptPlacement, envValue, hasExpression, isBrokenDecryptStep,
   isDecryptStep, isDownload, isEncryptStep, isRepeatedDownload, isUpload, kmsPlacement, normalPath, refuseNonLinux, replaceRun,
   restorePath, setStepEnv, stepLabel as label,
 } from './shared/artifacts.js';
 import { isChainedStep } from './shared/aws.js';
+import { deadDecodeSteps } from './shared/kms-chain.js';
 import { decryptScript, ENV } from './shell/kms.js';
 import { jscodeshiftAdapter } from './shared/jscodeshift-adapter.js';
 
@@ -42,21 +46,21 @@ interface Data {
   broken?: Step;
 }
 
-/** Names of artifacts whose upload carries the output of a wf-fix encrypt step. */
-export function encryptedArtifacts(jobs: readonly Job[]): Set<string> {
-  const out = new Set<string>();
+/** Artifacts whose upload carries the output of a wf-fix encrypt step: name -> the path it encrypted. */
+export function encryptedArtifacts(jobs: readonly Job[]): Map<string, string | undefined> {
+  const out = new Map<string, string | undefined>();
   for (const job of jobs) {
     for (const e of job.steps.filter(isEncryptStep)) {
       const dir = envValue(e, ENV.dir);
       const upload = job.steps.find((s) => s.index > e.index && isUpload(s) && artifactPath(s)?.trim() === dir);
       const name = upload && artifactName(upload);
-      if (name) out.add(name);
+      if (name) out.set(name, envValue(e, ENV.source));
     }
   }
   return out;
 }
 
-function findInJob(job: Job, encrypted: Set<string>): Finding[] {
+function findInJob(job: Job, encrypted: Map<string, string | undefined>): Finding[] {
   const out: Finding[] = [];
   for (const download of job.steps.filter(isDownload)) {
     const name = artifactName(download);
@@ -65,12 +69,14 @@ function findInJob(job: Job, encrypted: Set<string>): Finding[] {
     const later = afterDownload(job, download);
     const dir = normalPath(artifactPath(download));
     if (later.some((s) => isDecryptStep(s) && normalPath(envValue(s, ENV.dir)) === dir)) continue;
-    const broken = later.find(isBrokenDecryptStep);
+    const broken = brokenDecryptAfter(job, download, encrypted.get(name));
     out.push({
       ruleId: meta.id,
       message: broken
-        ? `job '${job.id}': step '${label(broken)}' cannot decrypt artifact '${name}': it expects the one-call aws kms encrypt format `
-          + 'and reads base64 text through fileb://'
+        ? isBrokenDecryptStep(broken)
+          ? `job '${job.id}': step '${label(broken)}' cannot decrypt artifact '${name}': it expects the one-call aws kms encrypt format `
+            + 'and reads base64 text through fileb://'
+          : `job '${job.id}': step '${label(broken)}' extracts KMS-encrypted artifact '${name}' as a plain tarball and never decrypts it`
         : `job '${job.id}' downloads KMS-encrypted artifact '${name}' (step '${label(download)}') but never decrypts it`,
       offset: (broken ?? download).node.range![0],
       path: (broken ?? download).path,
@@ -106,11 +112,16 @@ function fix(ctx: TransformContext, finding: Finding): Fix | undefined {
   const env = { [ENV.keyAlias]: ctx.config.kmsKeyAlias, [ENV.dir]: downloaded, [ENV.restore]: restore };
   const edits: TextEdit[] = [...bumpArtifactAction(download, notes)];
   const declares: Declared[] = [{ path: download.path }];
+  // `base64 -d artifacts/X > Y` before the broken copy decodes what is now an envelope: dead.
+  const decodes = broken ? deadDecodeSteps(job.steps.filter((s) => s.index > download.index && s.index < broken.index), downloaded) : [];
+  for (const s of decodes) edits.push(...removeItem(ctx.text, job.stepsNode!, s.index));
+  if (decodes.length) notes.push(`removed ${decodes.map((s) => `'${label(s)}'`).join(', ')}: the decrypt step reads the downloaded files itself`);
   // A broken copy where the session may use the key is rewritten in place (name and id kept).
   const at = broken && kmsPlacement(ctx, job, broken.index - 1);
   if (broken && at && 'index' in at && at.index === broken.index) {
     edits.push(replaceRun(ctx.text, broken, decryptScript(), unit), ...setStepEnv(ctx.text, broken, env, unit));
     declares.push({ path: broken.path });
+    if (decodes.length) declares.push({ path: [...job.path, 'steps'] });
   } else {
     const step: Record<string, YamlValue> = { name: broken?.name ?? `Decrypt ${hasExpression(name) ? 'artifact' : name} with KMS` };
     if (broken?.id) step.id = broken.id;

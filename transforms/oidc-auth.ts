@@ -24,7 +24,7 @@ import { getPair, scalarString, type YamlNode, type YAMLMap } from '../src/yaml.
 import {
   baseRoleFor, CONFIGURE_ACTION, hasKeyInputs, isConfigureStep, isCrossAccountKeyStep, isValidSessionName, KEY_INPUTS, regionExpressionFor, roleNote, sessionNameFor, sessionNamesIn, withValue,
 } from './shared/aws.js';
-import { keyEnvPairs, MIN_MAJOR, refreshVersion, unreferencedSecrets } from './shared/keys.js';
+import { baseCredentialStep, keyEnvPairs, MIN_MAJOR, refreshVersion, unreferencedSecrets } from './shared/keys.js';
 import { oidcPermissionsFix } from './shared/permissions.js';
 import { jscodeshiftAdapter } from './shared/jscodeshift-adapter.js';
 
@@ -183,20 +183,6 @@ function removeEnvKeys(ctx: TransformContext, owner: YAMLMap, map: YAMLMap, keys
   return keys.flatMap((k) => removePair(ctx.text, map, k));
 }
 
-function newConfigureStep(ctx: TransformContext, job: Job, before: Step | undefined, notes: string[]): Record<string, YamlValue> {
-  const choice = baseRoleFor(ctx.config, ctx.wf, job);
-  notes.push(roleNote(choice));
-  return {
-    name: 'Configure AWS credentials (OIDC)',
-    uses: `${CONFIGURE_ACTION}@v${MIN_MAJOR}`,
-    with: {
-      'role-to-assume': choice.role,
-      'role-session-name': sessionNameFor(job.id, sessionNamesIn(ctx.wf)),
-      'aws-region': regionExpressionFor(ctx.wf, job, before),
-    },
-  };
-}
-
 /** Insert a configure step before `target` unless the job already has one before it. */
 function ensureConfigureStep(ctx: TransformContext, job: Job, target: Step | undefined, notes: string[]): { edits: TextEdit[]; declares: Declared[] } {
   const targetIndex = target?.index ?? job.steps.findIndex(usesAws);
@@ -205,7 +191,7 @@ function ensureConfigureStep(ctx: TransformContext, job: Job, target: Step | und
   if (!job.stepsNode) throw new EditRefused(`job '${job.id}' has no steps list`);
   const stepsPath: Path = [...job.path, job.path[0] === 'runs' ? 'steps' : 'steps'];
   return {
-    edits: insertItems(ctx.text, job.stepsNode, index, [newConfigureStep(ctx, job, job.steps[index], notes)], ctx.wf.indentUnit),
+    edits: insertItems(ctx.text, job.stepsNode, index, [baseCredentialStep(ctx, job, job.steps[index], notes)], ctx.wf.indentUnit),
     declares: [{ path: stepsPath, insertOnly: true }],
   };
 }

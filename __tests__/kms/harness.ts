@@ -5,10 +5,12 @@
  * semantics emulated with a directory store).
  */
 import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseYaml, toPlain } from '../../src/yaml.js';
+import { tempDir } from '../helpers.js';
 import { DECRYPT_MARKER, ENCRYPT_MARKER } from '../../transforms/shell/kms.js';
 
 /** The lines of a generated `run: |` block at `col` (for golden outputs). */
@@ -187,4 +189,90 @@ export function download(store: string, name: string, path: string, cwd: string)
   const src = join(store, name);
   if (!existsSync(src)) throw new Error(`no artifact ${name}`);
   for (const entry of readdirSync(src)) cpSync(join(src, entry), join(dest, entry), { recursive: true });
+}
+
+// ---- test data ------------------------------------------------------------
+
+/** Written into every test cdk.out: the uploaded artifact must never contain it. */
+export const MARKER = 'PLAINTEXT-MARKER-7f3a9c';
+
+/**
+ * A cdk.out of about `bytes`: a manifest and a template holding the marker,
+ * plus assets: incompressible (random, the worst case for tar.gz) or
+ * template-like JSON text.
+ */
+export function makeCdkOut(dir: string, bytes: number, assets: 'random' | 'text'): void {
+  mkdirSync(join(dir, 'asset.abc'), { recursive: true });
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ version: '36.0.0', note: MARKER }));
+  writeFileSync(join(dir, 'Stack.template.json'), JSON.stringify({ Resources: {}, Description: MARKER }).repeat(8));
+  const chunk = 16 * 1024 * 1024;
+  for (let i = 0, left = bytes; left > 0; i++, left -= chunk) {
+    const n = Math.min(chunk, left);
+    const data = assets === 'random' ? randomBytes(n)
+      : Buffer.from(Array.from({ length: Math.ceil(n / 64) }, () => `{"Type":"AWS::S3::Bucket","Id":"${randomBytes(12).toString('hex')}"},\n`).join('')).subarray(0, n);
+    writeFileSync(join(dir, 'asset.abc', `part${i}.${assets === 'random' ? 'bin' : 'json'}`), data);
+  }
+}
+
+/** Relative path -> sha256 of every file under dir. */
+export function digest(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string, rel: string) => {
+    for (const e of readdirSync(d).sort()) {
+      const p = join(d, e);
+      if (statSync(p).isDirectory()) walk(p, `${rel}${e}/`);
+      else out[rel + e] = createHash('sha256').update(readFileSync(p)).digest('hex');
+    }
+  };
+  walk(dir, '');
+  return out;
+}
+
+/** Every byte of every file in the store contains no `needle`. */
+export function storeContains(store: string, needle: string): boolean {
+  const walk = (d: string): boolean => readdirSync(d).some((e) => {
+    const p = join(d, e);
+    return statSync(p).isDirectory() ? walk(p) : readFileSync(p).includes(needle);
+  });
+  return walk(store);
+}
+
+export function flipByte(file: string, at: number): void {
+  const b = readFileSync(file);
+  b[at % b.length] ^= 0x01;
+  writeFileSync(file, b);
+}
+
+// ---- whole jobs -----------------------------------------------------------
+
+export interface Run {
+  runnerTemp: string;
+  store: string;
+  producer: string;
+}
+
+/** Run the producer job's encrypt step over a fresh cdk.out of `sizeBytes` in a fresh workspace and upload its ciphertext. */
+export async function produceArtifact(moto: Moto, p: Pipeline, name: string, sizeBytes: number, assets: 'random' | 'text', alias?: string): Promise<Run & { status: number; stderr: string }> {
+  const dir = tempDir('wf-fix-kms-run-');
+  const run = { runnerTemp: join(dir, 'runner-temp'), store: join(dir, 'store'), producer: join(dir, 'producer') };
+  mkdirSync(run.runnerTemp, { recursive: true });
+  const enc = p.encrypt[0]!;
+  makeCdkOut(join(run.producer, enc.env.KMS_ARTIFACT_SOURCE!), sizeBytes, assets);
+  const step = alias ? { ...enc, env: { ...enc.env, KMS_KEY_ALIAS: alias } } : enc;
+  const r = await runStep(step, run.producer, moto.env(run.runnerTemp));
+  if (r.status === 0) {
+    const up = p.uploads.find((u) => u.job === enc.job && u.index > enc.index)!;
+    upload(up.path, run.producer, run.store, name, run.runnerTemp);
+  }
+  return { ...run, status: r.status, stderr: r.stderr };
+}
+
+/** Download into a fresh consumer workspace and run that job's decrypt step. */
+export async function consumeArtifact(moto: Moto, p: Pipeline, run: Run, job: string, name: string) {
+  const consumer = tempDir('wf-fix-kms-consumer-');
+  const d = p.downloads.find((x) => x.job === job && x.name === name)!;
+  download(run.store, name, d.path, consumer);
+  const dec = p.decrypt.find((x) => x.job === job)!;
+  const r = await runStep(dec, consumer, moto.env(run.runnerTemp));
+  return { ...r, consumer, restored: join(consumer, dec.env.KMS_RESTORE_PATH!) };
 }

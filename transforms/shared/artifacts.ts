@@ -13,6 +13,7 @@ import { columnAt } from '../../src/workflow/lines.js';
 import { getNode, getPair, isScalar, scalarString, type YamlNode } from '../../src/yaml.js';
 import { bumpMajor, isChainedStep, isConfigureStep, isCrossAccountKeyStep, KEY_ENV_VARS, withValue } from './aws.js';
 import { DECRYPT_MARKER, ENCRYPT_MARKER } from '../shell/kms.js';
+import { brokenDecryptTarget, isDeadExtract, isOneCallEncrypt } from './kms-chain.js';
 
 export const UPLOAD_ACTION = 'actions/upload-artifact';
 export const DOWNLOAD_ACTION = 'actions/download-artifact';
@@ -67,49 +68,18 @@ export function envValue(step: Step, key: string): string | undefined {
 export const isEncryptStep = (s: Step): boolean => (s.script ?? '').includes(ENCRYPT_MARKER);
 export const isDecryptStep = (s: Step): boolean => (s.script ?? '').includes(DECRYPT_MARKER);
 
-const KMS_ENCRYPT = /\baws\s+kms\s+encrypt\b/;
 const KMS_DECRYPT = /\baws\s+kms\s+decrypt\b/;
 
 /**
- * The broken copy: `aws kms encrypt --plaintext fileb://<archive>` (KMS takes
- * at most 4096 bytes) whose `--query CiphertextBlob --output text` is base64.
+ * The broken copy: one `aws kms encrypt --plaintext ...` call over an archive
+ * (KMS takes at most 4096 bytes) whose `--query CiphertextBlob --output text` is base64.
  */
 export function isBrokenEncryptStep(s: Step): boolean {
-  return !isEncryptStep(s) && KMS_ENCRYPT.test(s.script ?? '') && /--plaintext\s+fileb:\/\//.test(s.script ?? '');
+  return !isEncryptStep(s) && isOneCallEncrypt(s.script ?? '');
 }
 
 export function isBrokenDecryptStep(s: Step): boolean {
   return !isDecryptStep(s) && KMS_DECRYPT.test(s.script ?? '');
-}
-
-const unquote = (t: string): string => t.replace(/^(['"])(.*)\1$/, '$2');
-
-/** Tokens of each `tar` command in a script (line continuations joined). */
-function tarCommands(script: string): string[][] {
-  const joined = script.replace(/\\\n/g, ' ');
-  return [...joined.matchAll(/(?:^|[;&|]\s*|\n\s*)tar\s+([^\n;&|]*)/g)].map((m) => m[1]!.trim().split(/\s+/).map(unquote));
-}
-
-/** What a broken encrypt step archives: `tar -czf A -C DIR .` -> DIR, `tar -czf A SRC` -> SRC. */
-export function brokenEncryptSource(script: string): string | undefined {
-  for (const args of tarCommands(script)) {
-    if (!args[0] || !/c/.test(args[0].replace(/^-/, '')) || args[0].startsWith('--')) continue;
-    const c = args.indexOf('-C');
-    if (c >= 0 && args[c + 1] && args.slice(c + 2).join(' ') === '.') return args[c + 1];
-    const rest = args.slice(2).filter((a) => !a.startsWith('-'));
-    if (c < 0 && rest.length === 1) return rest[0];
-  }
-  return undefined;
-}
-
-/** Where a broken decrypt step extracts: `tar -xzf A -C DIR` -> DIR. */
-export function brokenDecryptTarget(script: string): string | undefined {
-  for (const args of tarCommands(script)) {
-    if (!args[0] || !/x/.test(args[0].replace(/^-/, ''))) continue;
-    const c = args.indexOf('-C');
-    return c >= 0 ? args[c + 1] : '.';
-  }
-  return undefined;
 }
 
 // ---- credentials --------------------------------------------------------
@@ -189,9 +159,15 @@ export function afterDownload(job: Job, download: Step): Step[] {
   return job.steps.filter((s) => s.index > download.index && (!next || s.index < next.index));
 }
 
-/** The broken `aws kms decrypt` copy that handles this download. */
-export function brokenDecryptAfter(job: Job, download: Step): Step | undefined {
-  return afterDownload(job, download).find(isBrokenDecryptStep);
+/**
+ * The step that handles this download as the one-call format: a broken
+ * `aws kms decrypt` copy, else a step that extracts the ciphertext as if it
+ * were a plain tarball. `restored` is the file name the envelope step restores
+ * (the producer's source): extracting that one is not dead.
+ */
+export function brokenDecryptAfter(job: Job, download: Step, restored?: string): Step | undefined {
+  const later = afterDownload(job, download);
+  return later.find(isBrokenDecryptStep) ?? later.find((s) => isDeadExtract(s, artifactPath(download) ?? '.', restored));
 }
 
 /**

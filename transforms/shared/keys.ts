@@ -1,13 +1,17 @@
 /**
  * Long-lived key material in a workflow: the key inputs and `env:` entries fed
  * from secrets, which secrets only they use, and the configure-aws-credentials
- * version every credential fix writes. Shared by oidc-auth and role-chaining.
+ * version and base OIDC step every credential fix writes. Shared by oidc-auth,
+ * role-chaining and kms-encrypt-artifacts (a build job without credentials).
  */
 import type { TransformContext } from '../../src/transform.js';
 import type { TextEdit } from '../../src/workflow/edits.js';
-import type { Step } from '../../src/workflow/model.js';
+import type { Job, Step } from '../../src/workflow/model.js';
+import type { YamlValue } from '../../src/workflow/primitives.js';
 import { getPair, isScalar, scalarString, type Pair, type YamlNode, type YAMLMap } from '../../src/yaml.js';
-import { bumpMajor, CONFIGURE_ACTION, hasKeyInputs, isShaPin, KEY_ENV_VARS, KEY_INPUTS, majorVersion } from './aws.js';
+import {
+  baseRoleFor, bumpMajor, CONFIGURE_ACTION, hasKeyInputs, isShaPin, KEY_ENV_VARS, KEY_INPUTS, majorVersion, regionExpressionFor, roleNote, sessionNameFor, sessionNamesIn,
+} from './aws.js';
 
 /** The lowest configure-aws-credentials major the fixes emit (node20). */
 export const MIN_MAJOR = 4;
@@ -66,4 +70,23 @@ export function refreshVersion(step: Step, notes: string[]): TextEdit[] {
   }
   if (majorVersion(step.ref) === undefined) notes.push(`${CONFIGURE_ACTION}@${step.ref ?? '(no ref)'} is not a version tag: pin it to v${MIN_MAJOR} or later`);
   return bumpMajor(step, MIN_MAJOR);
+}
+
+/**
+ * A new base OIDC configure step for `job`, to go before `before`: role from
+ * config, else the workflow's own OIDC role, else vars.AWS_ROLE_ARN (the
+ * choice is noted); a session name unique in the workflow.
+ */
+export function baseCredentialStep(ctx: TransformContext, job: Job, before: Step | undefined, notes: string[]): Record<string, YamlValue> {
+  const choice = baseRoleFor(ctx.config, ctx.wf, job);
+  notes.push(roleNote(choice));
+  return {
+    name: 'Configure AWS credentials (OIDC)',
+    uses: `${CONFIGURE_ACTION}@v${MIN_MAJOR}`,
+    with: {
+      'role-to-assume': choice.role,
+      'role-session-name': sessionNameFor(job.id, sessionNamesIn(ctx.wf)),
+      'aws-region': regionExpressionFor(ctx.wf, job, before),
+    },
+  };
 }
