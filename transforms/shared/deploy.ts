@@ -83,6 +83,8 @@ export interface DeployHit {
   args: string[];
   /** A retry helper already runs it (`wf_fix_retry cdk deploy`, `retry 3 npx cdk deploy`). */
   retried?: boolean;
+  /** Run by `xargs`, which reads its arguments from stdin once (a retry would run without them). */
+  xargs?: boolean;
 }
 
 /** Where a command runs, for finding its package.json. */
@@ -202,6 +204,12 @@ export function deployIn(words: string[], scope: DeployScope, depth = 0): Deploy
     while (j < words.length && (words[j]!.startsWith('-') || /^\d+$/.test(words[j]!))) j++;
     const inner = deployIn(words.slice(j), scope, depth);
     return inner && { ...inner, insert: inner.insert + j, end: inner.end + j, retried: true };
+  }
+  if (words[k] === 'xargs') {
+    let j = k + 1;
+    while (j < words.length && words[j]!.startsWith('-')) j += /^-[IdEnLPs]$/.test(words[j]!) ? 2 : 1;
+    const inner = deployIn(words.slice(j), scope, depth);
+    return inner && { ...inner, insert, end: inner.end + j, xargs: true };
   }
   let dir = scope.dir;
   // Launchers in front of the tool: `uv run npx cdk deploy` is two.

@@ -76,6 +76,10 @@ export function scanDeploys(facts: ScriptFacts, scope: DeployScope): DeployScan 
     const hit = hits.get(c);
     if (!hit) continue;
     if (hit.retried) { out.wrapped++; continue; }
+    if (hit.xargs) {
+      out.refused.push({ label: facts.script.slice(c.start, c.end), reason: 'xargs reads its arguments from stdin once; a retry would run without them' });
+      continue;
+    }
     const label = facts.script.slice(c.words[hit.insert]!.start, c.words[hit.end - 1]!.end);
     if (retryingFrame(facts, c)) { out.wrapped++; continue; }
     out.bare.push({ command: c, insertAt: c.words[hit.insert]!.start, label, hit });
