@@ -168,7 +168,9 @@ function deployerAt(words: string[], tool: number): { id: DeployerId; end: numbe
 function viaScript(name: string | undefined, args: string[], scope: DeployScope, depth: number, fallbackToBin: boolean): Omit<DeployHit, 'insert' | 'end'> | undefined {
   const lit = name === undefined ? undefined : literalWord(name);
   if (lit === undefined) return undefined;
-  const forwarded = args.filter((a, i) => !(a === '--' && i === 0));
+  // npm passes the words after the name on, without the first `--` (which only ends npm's own options).
+  const dash = args.indexOf('--');
+  const forwarded = dash < 0 ? args : [...args.slice(0, dash), ...args.slice(dash + 1)];
   const pkg = scope.dir !== undefined && scope.scripts ? scope.scripts(scope.dir) : undefined;
   if (pkg?.problem) scope.ignored?.push({ file: pkg.file, problem: pkg.problem });
   const body = pkg?.scripts && Object.hasOwn(pkg.scripts, lit) ? pkg.scripts[lit] : undefined;
