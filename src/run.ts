@@ -11,6 +11,7 @@ import { displayPath } from './paths.js';
 import { unifiedDiff } from './diff.js';
 import { removeStaleTemps, writeIfUnchanged } from './write.js';
 import { repositoryRoot } from './repo.js';
+import { PackageScriptsCache } from './packages.js';
 import type { Transform } from './transform.js';
 import { processText, type FileOutcome, type ReportedFinding } from './workflow/engine.js';
 import { TRANSFORMS, TRANSFORM_IDS } from '../transforms/index.js';
@@ -65,6 +66,8 @@ export function validateIds(ids: string[] | undefined, flag: string): string | u
 
 export class ConfigCache {
   private byRoot = new Map<string, Config>();
+  /** package.json scripts per repository root, read at most once per run. */
+  readonly packageScripts = new PackageScriptsCache();
   constructor(private readonly opts: Pick<RunOptions, 'configFile' | 'roleArn'>) {}
 
   /** Config for a file; throws ConfigError naming the config file and key. */
@@ -112,7 +115,8 @@ export function processFile(absPath: string, cwd: string, configs: ConfigCache, 
   const raw = bytes.toString('utf8');
   if (!Buffer.from(raw, 'utf8').equals(bytes)) return { ...base, status: 'skipped', reason: 'not UTF-8 text (binary or another encoding)' };
   if (raw.includes('\u0000')) return { ...base, status: 'skipped', reason: 'binary file (NUL bytes)' };
-  const outcome = processText(raw, { config, transforms: selectTransforms(config, opts.only, opts.skip), file: path, bashCheck: opts.bashCheck });
+  const outcome = processText(raw, { config, transforms: selectTransforms(config, opts.only, opts.skip), file: path, bashCheck: opts.bashCheck,
+    packageScripts: configs.packageScripts.forRoot(repositoryRoot(absPath)) });
   const { original, output, ...rest } = outcome;
   const result: FileResult = { ...base, ...rest, diff: outcome.status === 'changed' && opts.diffs !== false ? unifiedDiff(path, original, output) : '' };
   if (opts.write && outcome.status === 'changed') {

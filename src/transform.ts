@@ -51,12 +51,27 @@ export interface Fix {
   scripts?: string[];
 }
 
+/** What a package.json in the repository declares as `scripts` (read, never run). */
+export interface PackageScripts {
+  /** Repository-relative path of the package.json, for notes. */
+  file: string;
+  /** Script name -> body; undefined when there is no package.json or it could not be read. */
+  scripts?: Record<string, string>;
+  /** Why an existing package.json was ignored (malformed, too large, outside the repository). */
+  problem?: string;
+}
+
+/** package.json scripts of a repository-relative directory (`.` is the repository root). */
+export type PackageScriptsLookup = (dir: string) => PackageScripts;
+
 export interface TransformContext {
   wf: Workflow;
   text: string;
   config: Config;
   /** Path of the file, as given on the command line (for messages). */
   file: string;
+  /** package.json scripts near the workflow's repository; absent (e.g. in tests) means none are known. */
+  packageScripts?: PackageScriptsLookup;
 }
 
 export interface Transform {

@@ -2,12 +2,16 @@
  * 7. Production rollback (FIXES.md section 7).
  *
  * For production jobs (config `production`, default /prod/i on the
- * environment or job id) that deploy a CDK app: a rollback step right after
+ * environment or job id) that deploy CloudFormation stacks (CDK through any
+ * wrapper, SAM, Serverless, `aws cloudformation`; see shared/deploy.ts): a rollback step right after
  * the deploy step, run when the deploy step failed or was cancelled
  *   if: ${{ (failure() || cancelled()) && (steps.<id>.outcome == 'failure' || steps.<id>.outcome == 'cancelled') }}
  * (outcome, not an output the step may never have written), acting per stack
  * state (transforms/shell/rollback.ts) on the stacks the cloud assembly
- * declares, and keeping the job failed. The deploy step gets an `id` when it
+ * declares (CDK) or the deploy commands name (`--stack-name`, passed through
+ * `env:`), and keeping the job failed. Deployers whose stacks are not
+ * CloudFormation (cdktf, Pulumi) get a report-only "not applicable" note, and
+ * so does a deploy whose stack name wf-fix cannot tell. The deploy step gets an `id` when it
  * has none. An existing rollback step keyed on outputs, or without the
  * cancellation case, or with `${{ }}` in its script, is replaced.
  */
@@ -18,8 +22,10 @@ import type { TextEdit } from '../src/workflow/edits.js';
 import type { Job, Step } from '../src/workflow/model.js';
 import { columnAt, lastContentLineEnd } from '../src/workflow/lines.js';
 import { EditRefused, insertItems, insertPairs, renderMapping, type YamlValue } from '../src/workflow/primitives.js';
-import { assemblyDirOf, cdkDeploySteps, workingDirectory } from './shared/cdk.js';
-import { ASSEMBLY_ENV, rollbackScript } from './shell/rollback.js';
+import { assemblyDirOf } from './shared/cdk.js';
+import { DEPLOYERS, deploySteps, literalWord, optionValue, workingDirectory, type DeployHit, type StepDeploy } from './shared/deploy.js';
+import { ASSEMBLY_ENV, STACKS_ENV, rollbackScript, type RollbackSources } from './shell/rollback.js';
+import { getNode, scalarString } from '../src/yaml.js';
 import { jscodeshiftAdapter } from './shared/jscodeshift-adapter.js';
 
 export const meta: TransformMeta = {
@@ -28,7 +34,8 @@ export const meta: TransformMeta = {
   severity: 'error',
   fixesSection: '7. Production rollback (prod-rollback)',
   description:
-    'Adds, after the deploy step of production jobs, a rollback step keyed on the deploy step outcome (failure or '
+    'Adds, after the CloudFormation deploy step of production jobs (CDK through any wrapper, SAM, aws cloudformation; '
+    + 'cdktf and Pulumi are noted as not applicable), a rollback step keyed on the deploy step outcome (failure or '
     + 'cancellation) that cancels, rolls back or continues the rollback of each stack by its state, waits, reports '
     + 'and keeps the job failed; repairs rollback steps keyed on step outputs.',
 };
@@ -38,6 +45,9 @@ export const ROLLBACK_STEP_NAME = 'Roll back failed production deploy';
 interface Data {
   job: Job;
   deploys: Step[];
+  from: RollbackSources;
+  /** Stack names for STACKS_ENV (literals or `${{ }}` expressions), space-separated. */
+  named: string[];
   /** The rollback step to replace, when one exists. */
   existing?: Step;
 }
@@ -66,13 +76,68 @@ function isSound(step: Step, deploys: Step[]): boolean {
     && !/\$\{\{/.test(step.script ?? '') && !/\|\|\s*true\b/.test(step.script ?? '');
 }
 
+/** A shell word naming a stack as an env: value: a literal, a `${{ }}` expression, or `$VAR` from env:. */
+function stackNameValue(ctx: TransformContext, job: Job, step: Step, word: string | undefined): string | undefined {
+  if (word === undefined) return undefined;
+  const lit = literalWord(word);
+  if (lit !== undefined) return /^[A-Za-z][-A-Za-z0-9]*$/.test(lit) ? lit : undefined;
+  const expr = /^"?(\$\{\{[^}]*\}\})"?$/.exec(word);
+  if (expr) return expr[1];
+  const v = /^"?\$(?:\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*))"?$/.exec(word);
+  const name = v && (v[1] ?? v[2])!;
+  if (!name || new RegExp(`(^|[\\s;&|(])${name}=`).test(step.script ?? '')) return undefined;
+  const fromStep = scalarString(getNode(step.env, name));
+  if (fromStep !== undefined) return fromStep.includes('$') && !/^\$\{\{[^}]*\}\}$/.test(fromStep) ? undefined : fromStep;
+  return getNode(job.env, name) !== undefined || getNode(ctx.wf.env, name) !== undefined ? `\${{ env.${name} }}` : undefined;
+}
+
+/** The stack a non-CDK CloudFormation deploy names, or why it cannot be told. */
+function namedStack(ctx: TransformContext, job: Job, step: Step, hit: DeployHit): { name: string } | { why: string } {
+  if (hit.deployer === 'serverless') return { why: 'serverless deploy names its stack from serverless.yml (service-stage), which wf-fix does not read' };
+  const word = optionValue(hit.args, '--stack-name');
+  const name = stackNameValue(ctx, job, step, word);
+  if (name !== undefined) return { name };
+  if (word === undefined) return { why: `${DEPLOYERS[hit.deployer].name} has no --stack-name${hit.deployer === 'sam' ? ' (it comes from samconfig.toml)' : ''}` };
+  return { why: `its --stack-name ${word} is computed in the script, not a literal, an expression or an env: variable` };
+}
+
 function find(ctx: TransformContext): Finding[] {
   if (ctx.wf.kind !== 'workflow') return [];
   const out: Finding[] = [];
   for (const job of ctx.wf.jobs) {
     if (!isProduction(ctx.config, job)) continue;
-    const deploys = cdkDeploySteps(job);
-    if (!deploys.length) continue;
+    const all = deploySteps(ctx, job);
+    if (!all.length) continue;
+    const unknown: string[] = [];
+    const named: string[] = [];
+    const cfn: StepDeploy[] = [];
+    let assembly = false;
+    for (const d of all) {
+      const hits = d.hits.filter((h) => DEPLOYERS[h.deployer].cloudFormation);
+      for (const h of d.hits.filter((x) => !DEPLOYERS[x.deployer].cloudFormation)) {
+        unknown.push(`${DEPLOYERS[h.deployer].name} in step '${d.step.name ?? d.step.index + 1}': CloudFormation rollback not applicable (${DEPLOYERS[h.deployer].notApplicable})`);
+      }
+      if (!hits.length) continue;
+      cfn.push(d);
+      for (const h of hits) {
+        if (h.deployer === 'cdk') { assembly = true; continue; }
+        const n = namedStack(ctx, job, d.step, h);
+        if ('name' in n) { if (!named.includes(n.name)) named.push(n.name); } else unknown.push(`${DEPLOYERS[h.deployer].name} in step '${d.step.name ?? d.step.index + 1}': no rollback, ${n.why}`);
+      }
+    }
+    const deploys = cfn.map((d) => d.step);
+    const canRollBack = assembly || named.length > 0;
+    if (!canRollBack) {
+      out.push({
+        ruleId: meta.id,
+        message: `production job '${job.id}' deploys without a rollback step; wf-fix cannot add one`,
+        offset: all[0]!.step.node.range![0],
+        path: all[0]!.step.path,
+        fixable: false,
+        notes: unknown,
+      });
+      continue;
+    }
     const existing = job.steps.slice(deploys[0]!.index + 1).find((s) => isRollbackStep(s) && !deploys.includes(s));
     if (existing && isSound(existing, deploys)) continue;
     const where = existing ? existing : deploys[deploys.length - 1]!;
@@ -88,8 +153,9 @@ function find(ctx: TransformContext): Finding[] {
       notes: [
         'the rollback acts per stack state (cancel-update-stack, rollback-stack, continue-update-rollback), waits, reports failed events and keeps the job failed',
         'the deploy role needs cloudformation:DescribeStacks, DescribeStackEvents, CancelUpdateStack, RollbackStack and ContinueUpdateRollback',
+        ...unknown,
       ],
-      data: { job, deploys, existing } satisfies Data,
+      data: { job, deploys, from: { assembly, named: named.length > 0 }, named, existing } satisfies Data,
     });
   }
   return out;
@@ -102,15 +168,15 @@ function uniqueId(job: Job, taken: Set<string>): string {
   }
 }
 
-function rollbackStep(name: string, ids: string[], deploy: Step): YamlValue {
+function rollbackStep(name: string, ids: string[], deploy: Step, from: RollbackSources, named: string[]): YamlValue {
   const wd = workingDirectory(deploy);
   return {
     name,
     if: rollbackCondition(ids),
     ...(wd ? { 'working-directory': wd } : {}),
     shell: 'bash',
-    env: { [ASSEMBLY_ENV]: assemblyDirOf(deploy) },
-    run: rollbackScript(),
+    env: { ...(from.assembly ? { [ASSEMBLY_ENV]: assemblyDirOf(deploy) } : {}), ...(from.named ? { [STACKS_ENV]: named.join(' ') } : {}) },
+    run: rollbackScript(from),
   };
 }
 
@@ -124,7 +190,7 @@ function replaceStep(text: string, step: Step, value: YamlValue, unit: number): 
 }
 
 function fix(ctx: TransformContext, finding: Finding): Fix | undefined {
-  const { job, deploys, existing } = finding.data as Data;
+  const { job, deploys, from, named, existing } = finding.data as Data;
   if (!job.stepsNode) throw new EditRefused(`job '${job.id}' has no steps list`);
   const unit = ctx.wf.indentUnit;
   const edits: TextEdit[] = [];
@@ -139,12 +205,12 @@ function fix(ctx: TransformContext, finding: Finding): Fix | undefined {
     return id;
   });
   const last = deploys[deploys.length - 1]!;
-  const script = rollbackScript();
+  const script = rollbackScript(from);
   if (existing) {
-    edits.push(replaceStep(ctx.text, existing, rollbackStep(existing.name ?? ROLLBACK_STEP_NAME, ids, last), unit));
+    edits.push(replaceStep(ctx.text, existing, rollbackStep(existing.name ?? ROLLBACK_STEP_NAME, ids, last, from, named), unit));
     declares.push({ path: existing.path });
   } else {
-    edits.push(...insertItems(ctx.text, job.stepsNode, last.index + 1, [rollbackStep(ROLLBACK_STEP_NAME, ids, last)], unit));
+    edits.push(...insertItems(ctx.text, job.stepsNode, last.index + 1, [rollbackStep(ROLLBACK_STEP_NAME, ids, last, from, named)], unit));
     declares.push({ path: [...job.path, 'steps'], insertOnly: true });
   }
   return { edits, declares, scripts: [script] };

@@ -1,7 +1,7 @@
 /**
  * 5. Hard-coded stack names (FIXES.md section 5).
  *
- * In jobs that deploy a CDK app, finds literal `--stack-name X` (also
+ * In jobs that deploy a CDK app (any wrapper, see shared/deploy.ts), finds literal `--stack-name X` (also
  * `--stack-name=X`, `--stack-names X`) in `aws cloudformation` read calls
  * (describe-*, list-*, get-*, detect-*, wait), and stack lists built with
  * `list-stacks ... contains(StackName, '...')` (matches unrelated stacks,
@@ -20,7 +20,8 @@ import type { Finding, Fix, Transform, TransformContext, TransformMeta } from '.
 import type { TextEdit } from '../src/workflow/edits.js';
 import type { Job, Step } from '../src/workflow/model.js';
 import { EditRefused } from '../src/workflow/primitives.js';
-import { assemblyDirFor, cdkDeploySteps } from './shared/cdk.js';
+import { assemblyDirFor } from './shared/cdk.js';
+import { deploySteps } from './shared/deploy.js';
 import { runBlock, type LogicalLine, type RunBlock } from './shared/run-block.js';
 import { discoverStacks, shellQuote, stackSelectedFunction } from './shell/stacks.js';
 import { jscodeshiftAdapter } from './shared/jscodeshift-adapter.js';
@@ -61,7 +62,7 @@ function literalsIn(step: Step): string[] {
 function find(ctx: TransformContext): Finding[] {
   const out: Finding[] = [];
   for (const job of ctx.wf.jobs) {
-    const deploy = cdkDeploySteps(job)[0];
+    const deploy = deploySteps(ctx, job, (d) => d.id === 'cdk')[0]?.step;
     if (!deploy) continue;
     for (const step of job.steps) {
       if (!step.script || !concerns(step)) continue;

@@ -5,7 +5,7 @@
  * fix (ESLint's fixed point). Transforms never call each other.
  */
 import type { Config } from '../config.js';
-import type { Declared, Finding, Fix, Transform, TransformContext } from '../transform.js';
+import type { Declared, Finding, Fix, PackageScriptsLookup, Transform, TransformContext } from '../transform.js';
 import { getNode, isAlias, isMap, isScalar, isSeq, keyString, parseYaml, toPlain, type Document, type YAMLMap } from '../yaml.js';
 import { bashSyntaxError, checkScripts } from './bash-syntax.js';
 import { applyEdits, rangesOverlap, type TextEdit } from './edits.js';
@@ -60,6 +60,8 @@ export interface ProcessOptions {
   file: string;
   /** Check generated scripts with `bash -n` (default true). */
   bashCheck?: boolean;
+  /** package.json scripts of the file's repository, for transforms that follow `npm run X`. */
+  packageScripts?: PackageScriptsLookup;
 }
 
 interface Parsed {
@@ -354,7 +356,7 @@ function processTextUnguarded(raw: string, opts: ProcessOptions): FileOutcome {
     // it: a fix never rests on a model another transform has just changed
     // (oidc-auth removing the keys a KMS step would have relied on).
     for (const transform of opts.transforms) {
-      const ctx: TransformContext = { wf: current.wf, text, config: opts.config, file: opts.file };
+      const ctx: TransformContext = { wf: current.wf, text, config: opts.config, file: opts.file, packageScripts: opts.packageScripts };
       const taken = new TakenEdits();
       const chosen: Candidate[] = [];
       let findings: Finding[];

@@ -13,6 +13,7 @@ import { columnAt } from '../../src/workflow/lines.js';
 import { getNode, getPair, isScalar, scalarString, type YamlNode } from '../../src/yaml.js';
 import { bumpMajor, isChainedStep, isConfigureStep, isCrossAccountKeyStep, KEY_ENV_VARS, withValue } from './aws.js';
 import { DECRYPT_MARKER, ENCRYPT_MARKER } from '../shell/kms.js';
+import { DEPLOY_OUTPUTS } from './deploy.js';
 import { brokenDecryptTarget, isDeadExtract, isOneCallEncrypt } from './kms-chain.js';
 
 export const UPLOAD_ACTION = 'actions/upload-artifact';
@@ -35,8 +36,8 @@ export function artifactPath(step: Step): string | undefined {
 
 export const hasExpression = (s: string): boolean => s.includes('${{');
 
-/** Paths and names of build outputs that a deploy consumes. */
-const DEPLOY_PATH = /cdk\.out|cdk[-_]?out|\.aws-sam|cloud-?assembly|synth|template|packaged|\.cfn|cloudformation/i;
+/** Paths and names of build outputs that a deploy consumes (paths: every deployer's, from shared/deploy.ts). */
+const DEPLOY_PATH = DEPLOY_OUTPUTS;
 const DEPLOY_NAME = /cdk|synth|template|assembly|cloudformation|cfn|packaged|deploy/i;
 /** Already-encrypted payloads (another tool's encryption is left alone). */
 const ENCRYPTED_PATH = /\.(enc|gpg|pgp|age|asc|encrypted)$/i;

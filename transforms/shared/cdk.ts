@@ -1,23 +1,9 @@
 /**
- * Facts about CDK deploys shared by stack-discovery and prod-rollback: which
- * steps deploy a CDK app, and where that step's cloud assembly lives.
+ * Where a CDK deploy step's cloud assembly lives, for stack-discovery and
+ * prod-rollback (which steps deploy is ./deploy.ts's business).
  */
-import type { Job, Step } from '../../src/workflow/model.js';
-import { getNode, scalarString } from '../../src/yaml.js';
-
-const CDK_DEPLOY = /\b(?:cdk|aws-cdk)(?:@[\w.^~-]+)?\s+deploy\b/;
-
-export function isCdkDeployStep(step: Step): boolean {
-  return CDK_DEPLOY.test(step.script ?? '');
-}
-
-export function cdkDeploySteps(job: Job): Step[] {
-  return job.steps.filter(isCdkDeployStep);
-}
-
-export function workingDirectory(step: Step): string | undefined {
-  return scalarString(getNode(step.node, 'working-directory'));
-}
+import type { Step } from '../../src/workflow/model.js';
+import { workingDirectory } from './deploy.js';
 
 /** The cloud assembly directory the deploy step reads or writes, relative to its working directory. */
 export function assemblyDirOf(deploy: Step): string {

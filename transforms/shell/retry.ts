@@ -5,7 +5,8 @@
  * the loop early; after the last attempt the function returns the last exit
  * status, which fails the step under GitHub's `bash -e`.
  */
-import type { ScriptFacts, SimpleCommand, Word } from './script.js';
+import { commandWords, deployCommands, deployIn, type DeployHit, type DeployScope } from '../shared/deploy.js';
+import type { ScriptFacts, SimpleCommand } from './script.js';
 
 export const RETRY_FUNCTION = 'wf_fix_retry';
 
@@ -36,67 +37,13 @@ export function retryFunction(p: RetryPolicy): string[] {
   ];
 }
 
-/** How each deploy tool is recognised: the tool words, then the subcommand path. */
-const TOOLS: { tool: RegExp; sub: string[] }[] = [
-  { tool: /^(?:\.\/node_modules\/\.bin\/)?(?:cdk|cdktf|aws-cdk(?:@\S+)?)$/, sub: ['deploy'] },
-  { tool: /^aws$/, sub: ['cloudformation', 'deploy'] },
-  { tool: /^sam$/, sub: ['deploy'] },
-  { tool: /^(?:serverless|sls)$/, sub: ['deploy'] },
-];
-/** Package runners that put the tool after themselves: `npx cdk`, `yarn cdk`, `pnpm exec cdk`. */
-const RUNNERS = /^(?:npx|pnpx|bunx|yarn|pnpm|npm)$/;
-const RUNNER_SUB = new Set(['exec', 'dlx', 'x', '--']);
-/** External wrappers the retry function can call through (`wf_fix_retry timeout 30m cdk deploy`). */
-const WRAPPERS = /^(?:timeout|env|nice|sudo|stdbuf|nohup)$/;
-
-/** Index of the first word after options (and a value after a `--long` option). */
-function subcommandMatch(words: string[], from: number, sub: string[]): number | undefined {
-  let k = from;
-  for (const want of sub) {
-    while (k < words.length && words[k]!.startsWith('-')) {
-      const opt = words[k]!;
-      k++;
-      if (opt.startsWith('--') && !opt.includes('=') && k < words.length && !words[k]!.startsWith('-') && words[k] !== want) k++;
-    }
-    if (words[k] !== want) return undefined;
-    k++;
-  }
-  return k;
-}
-
 export interface DeployCall {
   command: SimpleCommand;
   /** Script offset where `wf_fix_retry ` goes. */
   insertAt: number;
   /** The deploy command as written (first words), for messages. */
   label: string;
-}
-
-/** Position of the deploy tool in a command's words, and where the wrapper call goes. */
-function deployIn(words: Word[]): { insert: number; tool: number; end: number } | undefined {
-  const text = words.map((w) => w.text);
-  let k = 0;
-  while (text[k] === 'time' || text[k] === '!' || (text[k - 1] === 'time' && text[k] === '-p')) k++;
-  const insert = k;
-  if (text[k] !== undefined && WRAPPERS.test(text[k]!)) {
-    k++;
-    while (k < text.length && (text[k]!.startsWith('-') || /^[A-Za-z_]\w*=/.test(text[k]!) || /^\d+[smhd]?$/.test(text[k]!))) k++;
-  }
-  let tool = k;
-  if (text[k] !== undefined && RUNNERS.test(text[k]!)) {
-    k++;
-    while (k < text.length && (text[k]!.startsWith('-') || RUNNER_SUB.has(text[k]!))) {
-      if (text[k] === '-p' || text[k] === '--package') k++;
-      k++;
-    }
-    tool = k;
-  }
-  for (const t of TOOLS) {
-    if (text[tool] === undefined || !t.tool.test(text[tool]!)) continue;
-    const end = subcommandMatch(text, tool + 1, t.sub);
-    if (end !== undefined) return { insert, tool, end };
-  }
-  return undefined;
+  hit: DeployHit;
 }
 
 /** Loops or functions that already retry what they contain. */
@@ -117,23 +64,25 @@ export interface DeployScan {
   refused: { label: string; reason: string }[];
 }
 
-export function scanDeploys(facts: ScriptFacts): DeployScan {
+export function scanDeploys(facts: ScriptFacts, scope: DeployScope): DeployScan {
   const out: DeployScan = { bare: [], wrapped: 0, refused: [] };
+  const hits = new Map(deployCommands(facts, scope).map((d) => [d.command, d.hit]));
   for (const c of facts.commands) {
-    if (c.words[0]?.text === 'exec' && deployIn(c.words.slice(1))) {
+    const words = commandWords(facts, c);
+    if (words[0] === 'exec' && deployIn(words.slice(1), scope)) {
       out.refused.push({ label: facts.script.slice(c.start, c.end), reason: 'exec replaces the shell; a retry cannot come back to it' });
       continue;
     }
-    const hit = deployIn(c.words);
-    if (!hit) {
-      // `retry 3 npx cdk deploy`, `wf_fix_retry cdk deploy`: a helper already retries it.
-      const k = c.words.findIndex((w) => /retry/i.test(w.text));
-      if (k >= 0 && deployIn(c.words.slice(k + 1))) out.wrapped++;
+    const hit = hits.get(c);
+    if (!hit) continue;
+    if (hit.retried) { out.wrapped++; continue; }
+    if (hit.xargs) {
+      out.refused.push({ label: facts.script.slice(c.start, c.end), reason: 'xargs reads its arguments from stdin once; a retry would run without them' });
       continue;
     }
     const label = facts.script.slice(c.words[hit.insert]!.start, c.words[hit.end - 1]!.end);
     if (retryingFrame(facts, c)) { out.wrapped++; continue; }
-    out.bare.push({ command: c, insertAt: c.words[hit.insert]!.start, label });
+    out.bare.push({ command: c, insertAt: c.words[hit.insert]!.start, label, hit });
   }
   return out;
 }

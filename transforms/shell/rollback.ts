@@ -8,18 +8,36 @@
  * then waits until the stack settles, acts again if it settled in a state
  * that needs it, reports the failed events, and always exits non-zero so the
  * job stays failed. Stack names come from discovery (./stacks.ts) over the
- * assembly named by $CDK_ASSEMBLY (set in the step's env:).
+ * assembly named by $CDK_ASSEMBLY (CDK deploys), and/or from
+ * $ROLLBACK_STACKS (space-separated names the deploy commands gave: `sam
+ * deploy`, `aws cloudformation deploy --stack-name X`), both set in the step's env:.
  * ROLLBACK_POLL_SECONDS (default 15) and ROLLBACK_MAX_POLLS (default 240)
  * bound the wait.
  */
 import { discoverStacks } from './stacks.js';
 
 export const ASSEMBLY_ENV = 'CDK_ASSEMBLY';
+export const STACKS_ENV = 'ROLLBACK_STACKS';
 
-export function rollbackScript(): string {
+/** Where the stacks to roll back come from: the cloud assembly, named stacks, or both. */
+export interface RollbackSources {
+  assembly: boolean;
+  named: boolean;
+}
+
+function namedStacks(append: boolean): string[] {
+  return [
+    ...(append ? [] : ['CDK_STACKS=()']),
+    `read -r -a named_stacks <<< "\${${STACKS_ENV}:-}"`,
+    'CDK_STACKS+=("${named_stacks[@]}")',
+  ];
+}
+
+export function rollbackScript(from: RollbackSources = { assembly: true, named: false }): string {
   return [
     'set -euo pipefail',
-    ...discoverStacks(`"$${ASSEMBLY_ENV}"`),
+    ...(from.assembly ? discoverStacks(`"$${ASSEMBLY_ENV}"`) : []),
+    ...(from.named ? namedStacks(from.assembly) : []),
     'poll_seconds="${ROLLBACK_POLL_SECONDS:-15}"',
     'max_polls="${ROLLBACK_MAX_POLLS:-240}"',
     '',
@@ -92,7 +110,7 @@ export function rollbackScript(): string {
     '}',
     '',
     'if [ "${#CDK_STACKS[@]}" -eq 0 ]; then',
-    '  echo "::error::the cloud assembly declares no stacks to roll back" >&2',
+    `  echo "::error::${from.assembly ? 'the cloud assembly declares' : 'the deploy named'} no stacks to roll back" >&2`,
     '  exit 1',
     'fi',
     'failed=()',
