@@ -17,8 +17,8 @@
  */
 import type { Declared, Finding, Fix, Transform, TransformContext, TransformMeta } from '../src/transform.js';
 import type { TextEdit } from '../src/workflow/edits.js';
-import type { Job, Step } from '../src/workflow/model.js';
-import { insertItems, insertPairs, removePair, replaceNode, type YamlValue } from '../src/workflow/primitives.js';
+import { stepLabel, type Job, type Step } from '../src/workflow/model.js';
+import { insertItems, insertPairs, removePairs, replaceNode, type YamlValue } from '../src/workflow/primitives.js';
 import { getPair, scalarString, type YamlNode } from '../src/yaml.js';
 import { MIN_MAJOR, refreshVersion, unreferencedSecrets } from './shared/keys.js';
 import {
@@ -66,10 +66,6 @@ function durationOver(step: Step): number | undefined {
   return n > CHAINED_MAX_SECONDS ? n : undefined;
 }
 
-function stepLabel(step: Step): string {
-  return step.name ?? step.id ?? `${step.uses} (step ${step.index + 1})`;
-}
-
 function findInJob(ctx: TransformContext, job: Job): Finding[] {
   const out: Finding[] = [];
   for (const step of job.steps) {
@@ -88,7 +84,7 @@ function findInJob(ctx: TransformContext, job: Job): Finding[] {
         : `asks for role-duration-seconds ${duration}, above the ${CHAINED_MAX_SECONDS} s STS cap on chained sessions`;
     out.push({
       ruleId: meta.id,
-      message: `step '${stepLabel(step)}' ${why}`,
+      message: `${stepLabel(step)} ${why}`,
       offset: step.node.range![0],
       path: step.path,
       fixable: true,
@@ -141,7 +137,7 @@ function chainedStepEdits(ctx: TransformContext, data: Data, notes: string[]): T
   const withMap = step.with!;
   const edits: TextEdit[] = [];
   if (data.fromKeys) {
-    for (const k of KEY_INPUTS) edits.push(...removePair(ctx.text, withMap, k));
+    edits.push(...removePairs(ctx.text, withMap, KEY_INPUTS));
     const kept = withMap.items.filter((p) => !(KEY_INPUTS as readonly string[]).includes(scalarString(p.key) ?? ''));
     const after = scalarString(kept[kept.length - 1]!.key);
     const chainPair = getPair(withMap, 'role-chaining');

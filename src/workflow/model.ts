@@ -201,6 +201,20 @@ export function isSkip(m: Workflow | { skip: string }): m is { skip: string } {
   return 'skip' in m;
 }
 
+/**
+ * How a finding names a step: its name, else its id, else its `uses` or the
+ * first line of its script. Never its index: the credential step this fix
+ * inserts shifts indices, and a finding must read the same in every pass.
+ */
+export function stepLabel(step: Step): string {
+  if (step.name !== undefined) return `step '${step.name}'`;
+  if (step.id !== undefined) return `step id '${step.id}'`;
+  if (step.uses !== undefined) return `step '${step.uses}'`;
+  const line = step.script?.split('\n').find((l) => l.trim())?.trim();
+  if (line !== undefined) return `step 'run: ${line.length > 40 ? `${line.slice(0, 39)}…` : line}'`;
+  return 'a step';
+}
+
 /** Steps that use a given action (owner/repo, case-insensitive). */
 export function stepsUsing(job: Job, action: string): Step[] {
   const a = action.toLowerCase();
