@@ -75,14 +75,3 @@ export function describeShared(s: SharedNode): string {
 export function sharedAt(shared: readonly SharedNode[], path: Path): SharedNode | undefined {
   return shared.find((s) => s.aliases.some((a) => isUnder(path, a)));
 }
-
-/**
- * Paths a fix must also declare when it declares `path` inside a shared node:
- * the same place seen through each alias. A transform whose fix is right for
- * every use of the anchor adds these to its declarations.
- */
-export function aliasPaths(shared: readonly SharedNode[], path: Path): Path[] {
-  const out: Path[] = [];
-  for (const s of shared) if (isUnder(path, s.path)) for (const a of s.aliases) out.push([...a, ...path.slice(s.path.length)]);
-  return out;
-}

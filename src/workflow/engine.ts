@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import type { Config } from '../config.js';
 import type { Declared, Finding, Fix, Transform, TransformContext } from '../transform.js';
 import { getNode, isAlias, isMap, isScalar, isSeq, keyString, parseYaml, toPlain, type Document, type YAMLMap } from '../yaml.js';
-import { describeShared, isUnder, sharedAt, sharedNodes, type SharedNode } from './anchors.js';
+import { describeShared, isUnder, sharedAt, type SharedNode } from './anchors.js';
 import { applyEdits, composeEdits, rangesOverlap, sameEdit, uniqueEdits, type TextEdit } from './edits.js';
 import { generatorInfo } from './generated.js';
 import { positionFinder } from './lines.js';
@@ -338,8 +338,7 @@ function rejectReason(before: Parsed, after: Parsed, candidates: readonly Candid
  * the same edit everywhere the node is used.
  */
 function sharedReason(before: Parsed, stray: readonly (string | number)[][], declared: readonly Declared[]): string | undefined {
-  if (!before.doc.contents || !/[&]/.test(before.wf.text)) return undefined;
-  const shared = sharedNodes(before.doc);
+  const shared = before.wf.shared;
   if (!shared.length) return undefined;
   const hit = new Set<SharedNode>();
   for (const path of stray) {
@@ -349,7 +348,7 @@ function sharedReason(before: Parsed, stray: readonly (string | number)[][], dec
   }
   const edited = [...hit].filter((s) => declared.some((d) => isUnder(d.path, s.path) || isUnder(s.path, d.path)));
   if (!edited.length) return undefined;
-  return `${edited.map((s) => describeShared(s)).join('; ')}: the edit would change every use of it, and the fix is only known to be right for ${formatPath(edited[0]!.path)}`;
+  return `${edited.map((s) => describeShared(s)).join('; ')}: the edit would change every use, and the fix declared only ${formatPath(edited[0]!.path)}`;
 }
 
 /**
