@@ -10,29 +10,11 @@ import { describeShared } from '../src/workflow/anchors.js';
 import { processText } from '../src/workflow/engine.js';
 import { modelWorkflow, type Workflow } from '../src/workflow/model.js';
 import { parseYaml } from '../src/yaml.js';
+import { STEPS_ANCHOR } from './anchor-fixtures.js';
 import { fixText, lines } from './helpers.js';
 
 const model = (text: string) => modelWorkflow(parseYaml(text).docs[0]!, text) as Workflow;
 
-const STEPS_ANCHOR = lines(
-  'on: issues',
-  'jobs:',
-  '  a:',
-  '    runs-on: ubuntu-latest',
-  '    steps: &steps',
-  '      - run: echo "${{ github.event.issue.title }}"',
-  '  b:',
-  '    runs-on: ubuntu-latest',
-  '    steps: *steps',
-  '  c:',
-  '    runs-on: ubuntu-latest',
-  '    steps:',
-  '      - uses: aws-actions/configure-aws-credentials@v1',
-  '        with:',
-  '          aws-access-key-id: ${{ secrets.K }}',
-  '          aws-secret-access-key: ${{ secrets.S }}',
-  '          aws-region: us-east-1',
-);
 
 const ENV_ANCHOR = lines(
   'on: push',

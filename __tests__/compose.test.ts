@@ -172,3 +172,42 @@ describe('no valid workflow ends in an internal error', () => {
     expect(out.findings[0]).toMatchObject({ ruleId: 'clumsy', fixed: false, rejected: true, skippedBecause: 'internal error in clumsy: its fix has overlapping edits at line 6' });
   });
 });
+
+describe('steps that repeat one another', () => {
+  test('two identical cross-account key steps: both chain, one base step, the gate reads the insertion right', () => {
+    const KEY_STEP = [
+      '      - uses: aws-actions/configure-aws-credentials@v4', '        with:',
+      '          aws-access-key-id: ${{ secrets.AWS_ACCESS_KEY_ID }}', '          aws-secret-access-key: ${{ secrets.AWS_SECRET_ACCESS_KEY }}',
+      '          role-to-assume: arn:aws:iam::${{ vars.PROD }}:role/x', '          aws-region: us-east-1',
+    ];
+    const CHAINED = [
+      '      - uses: aws-actions/configure-aws-credentials@v4', '        with:',
+      '          role-to-assume: arn:aws:iam::${{ vars.PROD }}:role/x', '          aws-region: us-east-1', '          role-chaining: true',
+    ];
+    const input = lines(...HEAD, '    steps:', '      - run: aws s3 ls', ...KEY_STEP, ...KEY_STEP);
+    const out = fixText(input, ['oidc-auth', 'role-chaining']);
+    expect(out.output).toBe(lines(
+      ...HEAD, ...PERMISSIONS, '    steps:', '      - run: aws s3 ls',
+      '      - name: Configure base AWS credentials (OIDC)', '        uses: aws-actions/configure-aws-credentials@v4', '        with:',
+      '          role-to-assume: ${{ vars.AWS_ROLE_ARN }}', '          role-session-name: GitHubActions-deploy-base', '          aws-region: us-east-1',
+      ...CHAINED, ...CHAINED,
+    ));
+    expect(out.findings.map((f) => [f.ruleId, f.fixed, f.rejected])).toEqual([['role-chaining', true, undefined], ['role-chaining', true, undefined]]);
+    expect(fixText(out.output, ['oidc-auth', 'role-chaining']).status).toBe('unchanged');
+  });
+
+  test('two equal key steps (keys first in one, last in the other): the gate reads the edit of the second right', () => {
+    const input = lines(
+      ...HEAD, '    steps:', '      - run: aws s3 ls',
+      '      - env:', ...KEYS('          '), '        run: aws s3 ls',
+      '      - run: aws s3 ls', '        env:', ...KEYS('          '),
+    );
+    const out = fixText(input, ['oidc-auth']);
+    expect(out.output).toBe(lines(
+      ...HEAD, ...PERMISSIONS, '    steps:', ...CONFIGURE('deploy'), '      - run: aws s3 ls',
+      '      - env:', ...KEYS('          '), '        run: aws s3 ls',
+      '      - run: aws s3 ls',
+    ));
+    expect(out.findings.map((f) => [f.fixed, f.rejected, f.skippedBecause])).toEqual([[false, undefined, "'env' shares its line with a sequence dash"], [true, undefined, undefined]]);
+  });
+});

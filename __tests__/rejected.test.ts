@@ -5,27 +5,10 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { STEPS_ANCHOR } from './anchor-fixtures.js';
 import { lines, runCli, tempDir } from './helpers.js';
 
-const INPUT = lines(
-  'on: issues',
-  'jobs:',
-  '  a:',
-  '    runs-on: ubuntu-latest',
-  '    steps: &steps',
-  '      - run: echo "${{ github.event.issue.title }}"',
-  '  b:',
-  '    runs-on: ubuntu-latest',
-  '    steps: *steps',
-  '  c:',
-  '    runs-on: ubuntu-latest',
-  '    steps:',
-  '      - uses: aws-actions/configure-aws-credentials@v1',
-  '        with:',
-  '          aws-access-key-id: ${{ secrets.K }}',
-  '          aws-secret-access-key: ${{ secrets.S }}',
-  '          aws-region: us-east-1',
-);
+const INPUT = STEPS_ANCHOR;
 
 const OUTPUT = lines(
   'on: issues',

@@ -54,9 +54,28 @@ interface Data {
   duration?: number;
 }
 
-/** A non-chained credential step before `step` in its job. */
-function hasBaseBefore(job: Job, step: Step): boolean {
-  return job.steps.slice(0, step.index).some((s) => isConfigureStep(s) && !isChainedStep(s));
+/** A credential step others can chain from: not chained, and not a cross-account key step (this fix chains those too). */
+function isBase(ctx: TransformContext, job: Job, s: Step): boolean {
+  return isConfigureStep(s) && !isChainedStep(s) && !isCrossAccountKeyStep(ctx, job, s);
+}
+
+function hasBaseBefore(ctx: TransformContext, job: Job, step: Step): boolean {
+  return job.steps.slice(0, step.index).some((s) => isBase(ctx, job, s));
+}
+
+/**
+ * The first credential step of the run of steps to chain that ends at `step`
+ * (none of them a base): the job's one base step goes before it, and every
+ * finding of that run asks for the same base step at the same place.
+ */
+function firstToChain(ctx: TransformContext, job: Job, step: Step): Step {
+  let first = step;
+  for (let i = step.index - 1; i >= 0; i--) {
+    const s = job.steps[i]!;
+    if (isBase(ctx, job, s)) break;
+    if (isConfigureStep(s)) first = s;
+  }
+  return first;
 }
 
 function durationOver(step: Step): number | undefined {
@@ -74,7 +93,7 @@ function findInJob(ctx: TransformContext, job: Job): Finding[] {
     const chained = isChainedStep(step);
     if (!fromKeys && !chained) continue;
     // In a composite action the caller may have configured base credentials.
-    const needsBase = fromKeys || (chained && ctx.wf.kind === 'workflow' && !hasBaseBefore(job, step));
+    const needsBase = (fromKeys || (chained && ctx.wf.kind === 'workflow')) && !hasBaseBefore(ctx, job, step);
     const duration = durationOver(step);
     if (!fromKeys && !needsBase && duration === undefined) continue;
     const why = fromKeys
@@ -159,7 +178,8 @@ function fix(ctx: TransformContext, finding: Finding): Fix | undefined {
   const edits = chainedStepEdits(ctx, data, notes);
   const declares: Declared[] = [{ path: step.path }];
   if (data.needsBase) {
-    edits.push(...insertItems(ctx.text, job.stepsNode!, baseIndex(job, step), [baseStep(ctx, job, step, notes)], ctx.wf.indentUnit));
+    const first = firstToChain(ctx, job, step);
+    edits.push(...insertItems(ctx.text, job.stepsNode!, baseIndex(job, first), [baseStep(ctx, job, first, notes)], ctx.wf.indentUnit));
     declares.push({ path: job.path.concat('steps'), insertOnly: true });
     const target = effectiveRole(ctx.wf, job, step) ?? '(its role)';
     notes.push(`the role ${target} must trust the base role for sts:AssumeRole and sts:TagSession `

@@ -16,7 +16,7 @@ import { isSkip, modelWorkflow, type Workflow } from './model.js';
 import { isShellScriptStep } from './shell.js';
 import { EditRefused } from './primitives.js';
 import { decodeSource, encodeSource } from './source.js';
-import { formatPath, structuralChanges, undeclaredChanges } from './verify.js';
+import { formatPath, structuralChanges, undeclaredChanges, type Change } from './verify.js';
 
 export const MAX_PASSES = 10;
 
@@ -319,14 +319,15 @@ function gate(before: Parsed, text: string, candidates: readonly Candidate[]): P
 
 function rejectReason(before: Parsed, after: Parsed, candidates: readonly Candidate[]): string | undefined {
   const declared: Declared[] = candidates.flatMap((c) => c.fix.declares);
-  let changes;
+  let stray: Change[];
   try {
-    changes = structuralChanges(before.plain, after.plain);
+    stray = undeclaredChanges(structuralChanges(before.plain, after.plain), declared);
+    // Repeated items (two steps alike) can be read the other way round too.
+    if (stray.length && undeclaredChanges(structuralChanges(before.plain, after.plain, [], true), declared).length === 0) stray = [];
   } catch (e) {
     if (isStackOverflow(e)) return `could not compare the parsed documents (${TOO_DEEP})`;
     return `could not compare the parsed documents (${(e as Error).message})`;
   }
-  const stray = undeclaredChanges(changes, declared);
   if (!stray.length) return undefined;
   return sharedReason(before, stray.map((c) => c.path), declared)
     ?? `the edit would change ${stray.map((c) => formatPath(c.path)).join(', ')}, which the fix did not declare`;
