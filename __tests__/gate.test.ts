@@ -1,8 +1,8 @@
 /**
- * The validation gate before any write (issue 5): a fix whose output does not
- * parse, changes paths it did not declare, or carries a run: script failing
- * `bash -n` fails the whole file (status error => exit 2) and nothing of the
- * file is written; EditRefused stays a per-finding skip (exit 0).
+ * The validation gate before any write (issue 5, issue 12): a fix whose output
+ * does not parse, changes paths it did not declare, or carries a run: script
+ * failing `bash -n` is dropped and reported as rejected (exit 3); the file's
+ * other fixes are still written. EditRefused stays a per-finding skip (exit 0).
  */
 import { existsSync } from 'node:fs';
 import { defaultConfig } from '../src/config.js';
@@ -75,29 +75,29 @@ describe('validation gate', () => {
     ['output does not parse', (ctx: TransformContext): Fix => ({
       edits: [{ ...at(ctx.text, 'npm ci'), text: 'npm ci\n   oops: [' }],
       declares: [{ path: ['jobs', 'build'] }],
-    }), /^validation gate rejected the broken fix on line 6: the edited file would not parse \(.+\); file left unchanged$/],
+    }), /^validation gate: the edited file would not parse \(.+\)$/],
     ['undeclared path changed', (ctx: TransformContext): Fix => ({
       edits: [{ ...at(ctx.text, 'ubuntu-latest'), text: 'windows-latest' }],
       declares: [{ path: ['jobs', 'build', 'steps', 0] }],
-    }), /^validation gate rejected the broken fix on line 6: the edit would change jobs\.build\.runs-on, which the fix did not declare; file left unchanged$/],
+    }), /^validation gate: the edit would change jobs\.build\.runs-on, which the fix did not declare$/],
     ['generated script fails bash -n (declared in scripts)', (ctx: TransformContext): Fix => ({
       edits: [{ ...at(ctx.text, 'npm ci'), text: '"if true; then echo"' }],
       declares: [{ path: ['jobs', 'build', 'steps', 0] }],
       scripts: ['if true; then echo'],
-    }), /^validation gate rejected the broken fix on line 6: a run: script it generates or modifies fails bash -n \(bash: line \d+: syntax error.*\); file left unchanged$/],
+    }), /^validation gate: a run: script it generates or modifies fails bash -n \(bash: line \d+: syntax error.*\)$/],
     ['modified script fails bash -n (not declared: the engine finds it)', (ctx: TransformContext): Fix => ({
       edits: [{ ...at(ctx.text, 'npm ci'), text: '"npm ci && (echo"' }],
       declares: [{ path: ['jobs', 'build', 'steps', 0] }],
-    }), /^validation gate rejected the broken fix on line 6: a run: script it generates or modifies fails bash -n \(bash: line \d+: syntax error.*\); file left unchanged$/],
-  ])('%s: the file fails (exit 2) and nothing is written, not even the good fixes', (_name, make, reason) => {
+    }), /^validation gate: a run: script it generates or modifies fails bash -n \(bash: line \d+: syntax error.*\)$/],
+  ])('%s: that fix is dropped and reported rejected (exit 3); the good fixes are still written', (_name, make, reason) => {
     const { out, exit } = run([fake('broken', make), ...oidc]);
-    expect(out.status).toBe('error');
-    expect(out.gateRejected).toBe(true);
-    expect(out.reason).toMatch(reason);
-    expect(out.output).toBe(INPUT);
-    expect(out.findings.find((f) => f.ruleId === 'broken')).toMatchObject({ fixed: false, skippedBecause: expect.stringMatching(/^validation gate: /) });
-    expect(out.findings.find((f) => f.ruleId === 'oidc-auth')).toMatchObject({ fixed: false });
-    expect(exit).toBe(2);
+    const alone = run(oidc).out;
+    expect(out.status).toBe('changed');
+    expect(out.gateRejected).toBeUndefined();
+    expect(out.output).toBe(alone.output);
+    expect(out.findings.find((f) => f.ruleId === 'broken')).toEqual(expect.objectContaining({ fixed: false, rejected: true, skippedBecause: expect.stringMatching(reason) }));
+    expect(out.findings.find((f) => f.ruleId === 'oidc-auth')).toMatchObject({ fixed: true });
+    expect(exit).toBe(3);
   });
 
   test('EditRefused is a skip with its reason (exit 0); other fixes still apply', () => {
@@ -111,15 +111,29 @@ describe('validation gate', () => {
     expect(exit).toBe(0);
   });
 
-  test('a transform that crashes fails the file with a one-line reason, no stack', () => {
+  test('a transform that crashes on a fix costs only that fix: one-line reason with the transform id, no stack (exit 3)', () => {
     const crashing = fake('crashing', () => {
       throw new TypeError("Cannot read properties of undefined (reading 'items')");
     });
     const { out, exit } = run([crashing, ...oidc]);
-    expect(out.status).toBe('error');
-    expect(out.reason).toBe("transform crashing failed on line 6: Cannot read properties of undefined (reading 'items')");
-    expect(out.output).toBe(INPUT);
-    expect(exit).toBe(2);
+    expect(out.status).toBe('changed');
+    expect(out.output).toBe(run(oidc).out.output);
+    expect(out.findings.find((f) => f.ruleId === 'crashing')).toMatchObject({
+      fixed: false, rejected: true, skippedBecause: "internal error in crashing: Cannot read properties of undefined (reading 'items')",
+    });
+    expect(exit).toBe(3);
+  });
+
+  test('a transform whose find() crashes loses only its own findings', () => {
+    const blind: Transform = { ...fake('blind', () => ({ edits: [], declares: [] })), find: () => { throw new Error('boom'); } };
+    const { out, exit } = run([blind, ...oidc]);
+    expect(out.status).toBe('changed');
+    expect(out.output).toBe(run(oidc).out.output);
+    expect(out.findings[0]).toEqual({
+      ruleId: 'blind', message: 'transform blind failed while looking for problems', line: 1, column: 1, notes: [],
+      fixable: false, fixed: false, rejected: true, skippedBecause: 'internal error in blind: boom',
+    });
+    expect(exit).toBe(3);
   });
 
   test('a transform that overflows the stack fails only that file', () => {

@@ -19,7 +19,7 @@ describe('--format json schema (version 1)', () => {
     expect([doc.mode, doc.shard]).toEqual([expect.stringMatching(/^(dry-run|write|check)$/), null]);
     expect(doc.version).toBe(1);
     expect(keys(doc.tool)).toEqual(['name', 'version']);
-    expect(keys(doc.summary)).toEqual(['scanned', 'changed', 'skipped', 'failed', 'findingsByRule', 'fixedByRule']);
+    expect(keys(doc.summary)).toEqual(['scanned', 'changed', 'skipped', 'failed', 'rejected', 'findingsByRule', 'fixedByRule']);
     expect(doc.summary).toMatchObject({ scanned: 2, changed: 2, findingsByRule: { 'oidc-auth': 2 }, fixedByRule: { 'oidc-auth': 2 } });
     expect(doc.errors).toEqual([]);
   });
@@ -34,7 +34,7 @@ describe('--format json schema (version 1)', () => {
     const f = doc.files[0];
     expect(keys(f)).toEqual(['path', 'repository', 'status', 'reason', 'generator', 'written', 'findings', 'diff']);
     expect(f).toMatchObject({ path: `app/${WF}`, repository: 'app', status: 'changed', reason: null, generator: null, written: false });
-    expect(keys(f.findings[0])).toEqual(['ruleId', 'line', 'column', 'message', 'fixable', 'fixed', 'skippedBecause', 'notes']);
+    expect(keys(f.findings[0])).toEqual(['ruleId', 'line', 'column', 'message', 'fixable', 'fixed', 'skippedBecause', 'rejected', 'notes']);
     expect(f.findings[0]).toMatchObject({ ruleId: 'oidc-auth', line: 7, column: 9, fixable: true, fixed: true, skippedBecause: null });
     expect(f.diff.split('\n')[0]).toBe(`diff --git a/app/${WF} b/app/${WF}`);
   });

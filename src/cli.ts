@@ -74,7 +74,8 @@ async function main(argv: string[]): Promise<number> {
     .example('$0 trust-policy --repo my-org/my-app', 'IAM trust and KMS policies for the roles the fixed workflows assume')
     .epilogue(
       'Exit codes: 0 ok (whether or not anything changed), 1 --check found pending fixes, 2 some file could not be processed '
-      + '(the other files are still processed) or the arguments/config are invalid.\n\nTransforms: '
+      + '(the other files are still processed) or the arguments/config are invalid, 3 a fix was rejected by the validation gate '
+      + '(reported as "rejected"; the rest of that file was still fixed). 2 wins over 3, 3 over 1.\n\nTransforms: '
       + TRANSFORMS.map((t) => t.meta.id).join(', '),
     )
     .version(pkg.version)

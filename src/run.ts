@@ -48,7 +48,12 @@ export interface RunResult {
   errors: string[];
 }
 
-export const EXIT = { OK: 0, PENDING: 1, FAILED: 2 } as const;
+/**
+ * 0 ok, 1 --check found pending fixes, 2 a file or the run failed, 3 a fix was
+ * rejected (validation gate or transform failure) while the file's other
+ * fixes applied. 2 outranks 3, and 3 outranks 1.
+ */
+export const EXIT = { OK: 0, PENDING: 1, FAILED: 2, REJECTED: 3 } as const;
 
 export function selectTransforms(config: Config, only?: string[], skip?: string[]): Transform[] {
   return TRANSFORMS.filter((t) => {
@@ -139,6 +144,7 @@ export function run(opts: RunOptions): RunResult {
 
 export function exitCode(result: RunResult, check: boolean): number {
   if (result.errors.length || result.files.some((f) => f.status === 'error')) return EXIT.FAILED;
+  if (result.files.some((f) => f.findings.some((x) => x.rejected && !x.fixed))) return EXIT.REJECTED;
   if (check && result.files.some((f) => f.status === 'changed')) return EXIT.PENDING;
   return EXIT.OK;
 }

@@ -16,10 +16,10 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { repositoryRoot } from '../src/repo.js';
 import type { Finding, Fix, Transform, TransformContext, TransformMeta } from '../src/transform.js';
-import { EditRefused, insertItems, insertPairs, removePair, replaceNode, type YamlValue } from '../src/workflow/primitives.js';
+import { EditRefused, insertItems, insertPairs, removePair, removePairs, replaceNode, type YamlValue } from '../src/workflow/primitives.js';
 import type { Declared } from '../src/transform.js';
 import type { TextEdit } from '../src/workflow/edits.js';
-import type { Job, Path, Step } from '../src/workflow/model.js';
+import { stepLabel, type Job, type Path, type Step } from '../src/workflow/model.js';
 import { getPair, scalarString, type YamlNode, type YAMLMap } from '../src/yaml.js';
 import {
   baseRoleFor, CONFIGURE_ACTION, hasKeyInputs, isConfigureStep, isCrossAccountKeyStep, isValidSessionName, KEY_INPUTS, regionExpressionFor, roleNote, sessionNameFor, sessionNamesIn, withValue,
@@ -107,14 +107,14 @@ function findInJob(ctx: TransformContext, job: Job): Finding[] {
     if (hasKeyInputs(step) && !isCrossAccountKeyStep(ctx, job, step)) {
       out.push({
         ruleId: meta.id,
-        message: `step '${step.name ?? step.uses}' authenticates with long-lived access keys; assume a role through OIDC instead`,
+        message: `${stepLabel(step)} authenticates with long-lived access keys; assume a role through OIDC instead`,
         offset: step.node.range![0],
         path: step.path,
         fixable: true,
         data: { kind: 'step', job, step } satisfies Data,
       });
     }
-    if (step.env) out.push(...envKeyFindings(step.env, [...step.path, 'env'], `step '${step.name ?? step.uses ?? step.index}' reads`, 'use OIDC credentials instead', { job, level: 'step', step }));
+    if (step.env) out.push(...envKeyFindings(step.env, [...step.path, 'env'], `${stepLabel(step)} reads`, 'use OIDC credentials instead', { job, level: 'step', step }));
   }
   if (job.env) out.push(...envKeyFindings(job.env, [...job.path, 'env'], `job '${job.id}' sets`, 'use OIDC credentials instead', { job, level: 'job' }));
   // A job that already assumes a role through OIDC but lacks the permission.
@@ -154,7 +154,7 @@ function fixStep(ctx: TransformContext, job: Job, step: Step, notes: string[]): 
   const unit = ctx.wf.indentUnit;
   const withMap = step.with!;
   const edits: TextEdit[] = [];
-  for (const k of KEY_INPUTS) edits.push(...removePair(ctx.text, withMap, k));
+  edits.push(...removePairs(ctx.text, withMap, KEY_INPUTS));
   const add: Record<string, YamlValue> = {};
   if (!withValue(step, 'role-to-assume')) {
     const choice = baseRoleFor(ctx.config, ctx.wf, job);
@@ -180,14 +180,26 @@ function fixStep(ctx: TransformContext, job: Job, step: Step, notes: string[]): 
 /** Remove key env entries (the whole `env:` when nothing else is left). */
 function removeEnvKeys(ctx: TransformContext, owner: YAMLMap, map: YAMLMap, keys: string[]): TextEdit[] {
   if (map.items.length === keys.length) return removePair(ctx.text, owner, 'env');
-  return keys.flatMap((k) => removePair(ctx.text, map, k));
+  return removePairs(ctx.text, map, keys);
 }
 
-/** Insert a configure step before `target` unless the job already has one before it. */
+/** A step that needs AWS credentials: it calls AWS, or reads the key env entries this fix removes. */
+function needsCredentials(step: Step): boolean {
+  return usesAws(step) || keyEnvPairs(step.env).length > 0;
+}
+
+/**
+ * The job's base credential step: unless a credential step already runs
+ * before `target` (or, without a target, before the first step needing
+ * credentials), one is inserted before the first step that needs them. Every
+ * finding of the job asks for the same step at the same place, so the engine
+ * applies it once however many steps carried keys.
+ */
 function ensureConfigureStep(ctx: TransformContext, job: Job, target: Step | undefined, notes: string[]): { edits: TextEdit[]; declares: Declared[] } {
-  const targetIndex = target?.index ?? job.steps.findIndex(usesAws);
-  const index = targetIndex < 0 ? 0 : targetIndex;
-  if (job.steps.slice(0, index).some((s) => isConfigureStep(s))) return { edits: [], declares: [] };
+  const firstNeed = job.steps.findIndex(needsCredentials);
+  const limit = target?.index ?? (firstNeed < 0 ? 0 : firstNeed);
+  if (job.steps.slice(0, limit).some((s) => isConfigureStep(s))) return { edits: [], declares: [] };
+  const index = firstNeed >= 0 && firstNeed < limit ? firstNeed : limit;
   if (!job.stepsNode) throw new EditRefused(`job '${job.id}' has no steps list`);
   const stepsPath: Path = [...job.path, job.path[0] === 'runs' ? 'steps' : 'steps'];
   return {

@@ -17,8 +17,8 @@
  */
 import type { Declared, Finding, Fix, Transform, TransformContext, TransformMeta } from '../src/transform.js';
 import type { TextEdit } from '../src/workflow/edits.js';
-import type { Job, Step } from '../src/workflow/model.js';
-import { insertItems, insertPairs, removePair, replaceNode, type YamlValue } from '../src/workflow/primitives.js';
+import { stepLabel, type Job, type Step } from '../src/workflow/model.js';
+import { insertItems, insertPairs, removePairs, replaceNode, type YamlValue } from '../src/workflow/primitives.js';
 import { getPair, scalarString, type YamlNode } from '../src/yaml.js';
 import { MIN_MAJOR, refreshVersion, unreferencedSecrets } from './shared/keys.js';
 import {
@@ -54,9 +54,28 @@ interface Data {
   duration?: number;
 }
 
-/** A non-chained credential step before `step` in its job. */
-function hasBaseBefore(job: Job, step: Step): boolean {
-  return job.steps.slice(0, step.index).some((s) => isConfigureStep(s) && !isChainedStep(s));
+/** A credential step others can chain from: not chained, and not a cross-account key step (this fix chains those too). */
+function isBase(ctx: TransformContext, job: Job, s: Step): boolean {
+  return isConfigureStep(s) && !isChainedStep(s) && !isCrossAccountKeyStep(ctx, job, s);
+}
+
+function hasBaseBefore(ctx: TransformContext, job: Job, step: Step): boolean {
+  return job.steps.slice(0, step.index).some((s) => isBase(ctx, job, s));
+}
+
+/**
+ * The first credential step of the run of steps to chain that ends at `step`
+ * (none of them a base): the job's one base step goes before it, and every
+ * finding of that run asks for the same base step at the same place.
+ */
+function firstToChain(ctx: TransformContext, job: Job, step: Step): Step {
+  let first = step;
+  for (let i = step.index - 1; i >= 0; i--) {
+    const s = job.steps[i]!;
+    if (isBase(ctx, job, s)) break;
+    if (isConfigureStep(s)) first = s;
+  }
+  return first;
 }
 
 function durationOver(step: Step): number | undefined {
@@ -64,10 +83,6 @@ function durationOver(step: Step): number | undefined {
   if (raw === undefined || !/^\d+$/.test(raw.trim())) return undefined;
   const n = Number(raw);
   return n > CHAINED_MAX_SECONDS ? n : undefined;
-}
-
-function stepLabel(step: Step): string {
-  return step.name ?? step.id ?? `${step.uses} (step ${step.index + 1})`;
 }
 
 function findInJob(ctx: TransformContext, job: Job): Finding[] {
@@ -78,7 +93,7 @@ function findInJob(ctx: TransformContext, job: Job): Finding[] {
     const chained = isChainedStep(step);
     if (!fromKeys && !chained) continue;
     // In a composite action the caller may have configured base credentials.
-    const needsBase = fromKeys || (chained && ctx.wf.kind === 'workflow' && !hasBaseBefore(job, step));
+    const needsBase = (fromKeys || (chained && ctx.wf.kind === 'workflow')) && !hasBaseBefore(ctx, job, step);
     const duration = durationOver(step);
     if (!fromKeys && !needsBase && duration === undefined) continue;
     const why = fromKeys
@@ -88,7 +103,7 @@ function findInJob(ctx: TransformContext, job: Job): Finding[] {
         : `asks for role-duration-seconds ${duration}, above the ${CHAINED_MAX_SECONDS} s STS cap on chained sessions`;
     out.push({
       ruleId: meta.id,
-      message: `step '${stepLabel(step)}' ${why}`,
+      message: `${stepLabel(step)} ${why}`,
       offset: step.node.range![0],
       path: step.path,
       fixable: true,
@@ -141,7 +156,7 @@ function chainedStepEdits(ctx: TransformContext, data: Data, notes: string[]): T
   const withMap = step.with!;
   const edits: TextEdit[] = [];
   if (data.fromKeys) {
-    for (const k of KEY_INPUTS) edits.push(...removePair(ctx.text, withMap, k));
+    edits.push(...removePairs(ctx.text, withMap, KEY_INPUTS));
     const kept = withMap.items.filter((p) => !(KEY_INPUTS as readonly string[]).includes(scalarString(p.key) ?? ''));
     const after = scalarString(kept[kept.length - 1]!.key);
     const chainPair = getPair(withMap, 'role-chaining');
@@ -163,7 +178,8 @@ function fix(ctx: TransformContext, finding: Finding): Fix | undefined {
   const edits = chainedStepEdits(ctx, data, notes);
   const declares: Declared[] = [{ path: step.path }];
   if (data.needsBase) {
-    edits.push(...insertItems(ctx.text, job.stepsNode!, baseIndex(job, step), [baseStep(ctx, job, step, notes)], ctx.wf.indentUnit));
+    const first = firstToChain(ctx, job, step);
+    edits.push(...insertItems(ctx.text, job.stepsNode!, baseIndex(job, first), [baseStep(ctx, job, first, notes)], ctx.wf.indentUnit));
     declares.push({ path: job.path.concat('steps'), insertOnly: true });
     const target = effectiveRole(ctx.wf, job, step) ?? '(its role)';
     notes.push(`the role ${target} must trust the base role for sts:AssumeRole and sts:TagSession `

@@ -47,14 +47,14 @@ h3{font-size:15px;margin:0;font-family:ui-monospace,monospace}
 .reason{color:#59636e}
 ul.findings{margin:8px 0;padding-left:20px}ul.findings li{margin:2px 0}
 .rule{font-family:ui-monospace,monospace;background:#eef1f4;border-radius:4px;padding:0 4px}
-.state{font-weight:600}.state-fixed{color:#1a7f37}.state-pending,.state-not-fixed{color:#9a6700}.state-report{color:#59636e}
+.state{font-weight:600}.state-fixed{color:#1a7f37}.state-pending,.state-not-fixed{color:#9a6700}.state-rejected{color:#cf222e}.state-report{color:#59636e}
 .notes{color:#59636e;margin:2px 0 0;padding-left:18px}
 .empty{color:#59636e}
 `;
 
 function findingItem(x: ReportedFinding): string {
   const state = findingState(x);
-  const notes = [...(x.skippedBecause ? [`why not fixed: ${x.skippedBecause}`] : []), ...x.notes];
+  const notes = [...(x.skippedBecause ? [`${x.rejected ? 'why rejected' : 'why not fixed'}: ${x.skippedBecause}`] : []), ...x.notes];
   return `<li class="finding" data-rule="${esc(x.ruleId)}" data-state="${esc(state)}"><span class="loc">${x.line}:${x.column}</span> `
     + `<span class="state state-${esc(state.replace(' ', '-'))}">${esc(state)}</span> <span class="rule">${esc(x.ruleId)}</span> ${esc(x.message)}`
     + (notes.length ? `<ul class="notes">${notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : '')

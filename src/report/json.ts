@@ -69,6 +69,7 @@ export function jsonReport(result: RunResult & JsonReportExtras, toolVersion: st
         fixable: x.fixable,
         fixed: x.fixed,
         skippedBecause: x.skippedBecause ?? null,
+        rejected: x.rejected === true,
         notes: x.notes,
       })),
       diff: f.diff,

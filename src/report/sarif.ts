@@ -161,7 +161,8 @@ export function sarifLog(result: RunResult, opts: SarifOptions) {
     for (const x of f.findings) {
       const t = opts.transforms.find((tr) => tr.meta.id === x.ruleId);
       const blocks = assigned.get(x);
-      const text = [x.message, ...(x.skippedBecause ? [`Not fixed: ${x.skippedBecause}`] : []), ...x.notes.map((n) => `Note: ${n}`)].join('\n');
+      const why = x.rejected ? 'Fix rejected' : 'Not fixed';
+      const text = [x.message, ...(x.skippedBecause ? [`${why}: ${x.skippedBecause}`] : []), ...x.notes.map((n) => `Note: ${n}`)].join('\n');
       results.push({
         ruleId: x.ruleId,
         ...(ruleIndex.has(x.ruleId) ? { ruleIndex: ruleIndex.get(x.ruleId)! } : {}),
@@ -171,7 +172,7 @@ export function sarifLog(result: RunResult, opts: SarifOptions) {
         ...(blocks?.length
           ? { fixes: [{ description: { text: `wf-fix ${x.ruleId}` }, artifactChanges: [{ artifactLocation, replacements: blocks.map(replacementOf) }] }] }
           : {}),
-        properties: { fixable: x.fixable, fixed: x.fixed, written: f.written },
+        properties: { fixable: x.fixable, fixed: x.fixed, rejected: x.rejected === true, written: f.written },
       });
     }
   }

@@ -25,23 +25,24 @@ export function colorDiff(diff: string, c: Palette): string {
   }).join('\n');
 }
 
-export type FindingState = 'fixed' | 'not fixed' | 'pending' | 'report';
+export type FindingState = 'fixed' | 'rejected' | 'not fixed' | 'pending' | 'report';
 
-/** What became of a finding, as every report names it. */
+/** What became of a finding, as every report names it ('rejected': the gate or a transform failure refused its fix). */
 export function findingState(x: ReportedFinding): FindingState {
-  return x.fixed ? 'fixed' : x.skippedBecause ? 'not fixed' : x.fixable ? 'pending' : 'report';
+  return x.fixed ? 'fixed' : x.rejected ? 'rejected' : x.skippedBecause ? 'not fixed' : x.fixable ? 'pending' : 'report';
 }
 
-const STATE_COLOR: Record<FindingState, keyof Palette> = { fixed: 'green', 'not fixed': 'yellow', pending: 'yellow', report: 'dim' };
+const STATE_COLOR: Record<FindingState, keyof Palette> = { fixed: 'green', rejected: 'red', 'not fixed': 'yellow', pending: 'yellow', report: 'dim' };
 
 /** --verbose: one line per file saying what was found and what became of it. */
 function fileHeadline(f: FileResult, c: Palette): string {
   const n = (k: number, what: string) => (k ? [`${k} ${what}`] : []);
   const fixed = f.findings.filter((x) => x.fixed).length;
-  const refused = f.findings.filter((x) => !x.fixed && x.skippedBecause).length;
+  const rejected = f.findings.filter((x) => !x.fixed && x.rejected).length;
+  const refused = f.findings.filter((x) => !x.fixed && !x.rejected && x.skippedBecause).length;
   const pending = f.findings.filter((x) => !x.fixed && !x.skippedBecause && x.fixable).length;
   const reportOnly = f.findings.filter((x) => !x.fixable).length;
-  const parts = [...n(fixed, 'fixed'), ...n(refused, 'not fixed'), ...n(pending, 'pending'), ...n(reportOnly, 'report-only')];
+  const parts = [...n(fixed, 'fixed'), ...n(rejected, 'rejected'), ...n(refused, 'not fixed'), ...n(pending, 'pending'), ...n(reportOnly, 'report-only')];
   const label = f.status === 'changed' ? c.green(f.written ? 'changed' : 'would change') : c.dim('unchanged');
   return `${label} ${f.path}: ${f.findings.length} finding(s): ${parts.join(', ')}`;
 }
@@ -55,7 +56,7 @@ export function findingLines(f: FileResult, c: Palette, verbose: boolean): strin
   for (const x of f.findings) {
     const state = findingState(x);
     out.push(`${f.path}:${x.line}:${x.column} ${c[STATE_COLOR[state]](state)} [${x.ruleId}] ${x.message}`);
-    if (x.skippedBecause) out.push(`    why not fixed: ${x.skippedBecause}`);
+    if (x.skippedBecause) out.push(`    ${x.rejected ? 'why rejected' : 'why not fixed'}: ${x.skippedBecause}`);
     if (verbose || x.fixed) for (const n of x.notes) out.push(`    note: ${n}`);
   }
   if (verbose && f.status === 'unchanged' && !f.findings.length) out.push(`${c.dim('clean')} ${f.path}`);
@@ -67,12 +68,14 @@ export interface Summary {
   changed: number;
   skipped: number;
   failed: number;
+  /** Findings whose fix was made but refused (validation gate, transform failure): exit code 3. */
+  rejected: number;
   findingsByRule: Record<string, number>;
   fixedByRule: Record<string, number>;
 }
 
 export function summarize(result: RunResult): Summary {
-  const s: Summary = { scanned: result.files.length, changed: 0, skipped: 0, failed: 0, findingsByRule: {}, fixedByRule: {} };
+  const s: Summary = { scanned: result.files.length, changed: 0, skipped: 0, failed: 0, rejected: 0, findingsByRule: {}, fixedByRule: {} };
   for (const f of result.files) {
     if (f.status === 'changed') s.changed++;
     if (f.status === 'skipped') s.skipped++;
@@ -80,6 +83,7 @@ export function summarize(result: RunResult): Summary {
     for (const x of f.findings) {
       s.findingsByRule[x.ruleId] = (s.findingsByRule[x.ruleId] ?? 0) + 1;
       if (x.fixed) s.fixedByRule[x.ruleId] = (s.fixedByRule[x.ruleId] ?? 0) + 1;
+      if (x.rejected && !x.fixed) s.rejected++;
     }
   }
   return s;
@@ -92,6 +96,7 @@ export function summaryLines(result: RunResult, mode: 'dry-run' | 'write' | 'che
     c.bold(`wf-fix: ${s.scanned} file(s) scanned, ${s.changed} ${verb}, ${s.skipped} skipped, ${s.failed} failed`),
   ];
   const rules = Object.keys(s.findingsByRule).sort();
+  if (s.rejected) lines.push(c.red(`${s.rejected} fix(es) rejected (see "rejected" above); the files' other fixes still apply`));
   if (rules.length) lines.push('findings: ' + rules.map((r) => `${r} ${s.findingsByRule[r]}${s.fixedByRule[r] ? ` (${s.fixedByRule[r]} fixed)` : ''}`).join(', '));
   for (const e of result.errors) lines.push(`${c.red('error')} ${e}`);
   if (mode === 'dry-run' && s.changed) lines.push('dry run: nothing written (use --write to apply, or pipe stdout to `git apply`)');

@@ -34,3 +34,43 @@ export function applyEdits(text: string, edits: readonly TextEdit[]): string {
   }
   return out + text.slice(pos);
 }
+
+const editKey = (e: TextEdit) => `${e.start}:${e.end}:${e.text}`;
+
+/** The edits with exact duplicates (same range, same text) kept once, in their given order. */
+export function uniqueEdits(edits: readonly TextEdit[]): TextEdit[] {
+  const seen = new Set<string>();
+  return edits.filter((e) => {
+    const k = editKey(e);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+export function sameEdit(a: TextEdit, b: TextEdit): boolean {
+  return a.start === b.start && a.end === b.end && a.text === b.text;
+}
+
+/**
+ * One fix's edits made applicable together: duplicates kept once, deletions
+ * that overlap merged into one (both mean "these bytes go"). Returns the
+ * offset of the first overlap that cannot be composed (an insertion or a
+ * replacement inside another edit), which the engine reports as a defect of
+ * that fix rather than failing the file. Insertions at one point keep their
+ * given order (the fix meant them in that order).
+ */
+export function composeEdits(edits: readonly TextEdit[]): { edits: TextEdit[] } | { overlapAt: number } {
+  const sorted = uniqueEdits(edits).sort((x, y) => x.start - y.start || x.end - y.end);
+  const out: TextEdit[] = [];
+  for (const e of sorted) {
+    const last = out[out.length - 1];
+    if (last && last.text === '' && e.text === '' && e.start < last.end) {
+      out[out.length - 1] = { start: last.start, end: Math.max(last.end, e.end), text: '' };
+      continue;
+    }
+    if (last && e.start < last.end) return { overlapAt: e.start };
+    out.push(e);
+  }
+  return { edits: out };
+}

@@ -7,15 +7,16 @@
 import type { Config } from '../config.js';
 import type { Declared, Finding, Fix, PackageScriptsLookup, Transform, TransformContext } from '../transform.js';
 import { getNode, isAlias, isMap, isScalar, isSeq, keyString, parseYaml, toPlain, type Document, type YAMLMap } from '../yaml.js';
+import { describeShared, isUnder, sharedAt, type SharedNode } from './anchors.js';
 import { bashSyntaxError, checkScripts } from './bash-syntax.js';
-import { applyEdits, rangesOverlap, type TextEdit } from './edits.js';
+import { applyEdits, composeEdits, rangesOverlap, sameEdit, uniqueEdits, type TextEdit } from './edits.js';
 import { generatorInfo } from './generated.js';
 import { positionFinder } from './lines.js';
 import { isSkip, modelWorkflow, type Workflow } from './model.js';
 import { isShellScriptStep } from './shell.js';
 import { EditRefused } from './primitives.js';
 import { decodeSource, encodeSource } from './source.js';
-import { formatPath, structuralChanges, undeclaredChanges } from './verify.js';
+import { formatPath, structuralChanges, undeclaredChanges, type Change } from './verify.js';
 
 export const MAX_PASSES = 10;
 
@@ -30,6 +31,12 @@ export interface ReportedFinding {
   fixed: boolean;
   /** Why the fix was not applied, when it was not. */
   skippedBecause?: string;
+  /**
+   * The fix was made but refused: the validation gate rejected it, or the
+   * transform failed on it. The file's other fixes still apply; reports and
+   * the exit code (3) say so apart from an ordinary skip.
+   */
+  rejected?: boolean;
 }
 
 export type FileStatus = 'unchanged' | 'changed' | 'skipped' | 'error';
@@ -41,9 +48,9 @@ export interface FileOutcome {
   /** 1-based position of an error, when known. */
   errorLine?: number;
   /**
-   * The validation gate refused a fix (its output would not parse, changed
-   * undeclared paths, or held a script failing `bash -n`): the file is left
-   * as it was and the status is 'error' (exit 2).
+   * The validated text would not encode back to the same bytes: nothing is
+   * written and the status is 'error' (exit 2). A single fix the gate refuses
+   * is not this: it is dropped and marked `rejected` on its finding.
    */
   gateRejected?: boolean;
   findings: ReportedFinding[];
@@ -186,6 +193,13 @@ class TakenEdits {
     return edits.some((e) => this.hits(e));
   }
 
+  /** An edit already taken, byte for byte (two fixes of one transform sharing an edit site). */
+  has(e: TextEdit): boolean {
+    const i = this.firstEndingAtOrAfter(e.start);
+    for (let k = i; k < this.list.length && this.list[k]!.start <= e.start; k++) if (sameEdit(this.list[k]!, e)) return true;
+    return false;
+  }
+
   add(edits: readonly TextEdit[]): void {
     for (const e of edits) {
       const list = this.list;
@@ -201,16 +215,21 @@ class TakenEdits {
     }
   }
 
-  private hits(e: TextEdit): boolean {
+  private firstEndingAtOrAfter(offset: number): number {
     const list = this.list;
     let lo = 0;
     let hi = list.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (list[mid]!.end < e.start) lo = mid + 1;
+      if (list[mid]!.end < offset) lo = mid + 1;
       else hi = mid;
     }
-    for (let i = lo; i < list.length && list[i]!.start <= e.end; i++) if (rangesOverlap(e, list[i]!)) return true;
+    return lo;
+  }
+
+  private hits(e: TextEdit): boolean {
+    const list = this.list;
+    for (let i = this.firstEndingAtOrAfter(e.start); i < list.length && list[i]!.start <= e.end; i++) if (rangesOverlap(e, list[i]!)) return true;
     return false;
   }
 }
@@ -265,32 +284,84 @@ function gate(before: Parsed, text: string, candidates: readonly Candidate[]): P
 
 function rejectReason(before: Parsed, after: Parsed, candidates: readonly Candidate[]): string | undefined {
   const declared: Declared[] = candidates.flatMap((c) => c.fix.declares);
-  let changes;
+  let stray: Change[];
   try {
-    changes = structuralChanges(before.plain, after.plain);
+    stray = undeclaredChanges(structuralChanges(before.plain, after.plain), declared);
+    // Repeated items (two steps alike) can be read the other way round too.
+    if (stray.length && undeclaredChanges(structuralChanges(before.plain, after.plain, [], true), declared).length === 0) stray = [];
   } catch (e) {
     if (isStackOverflow(e)) return `could not compare the parsed documents (${TOO_DEEP})`;
     return `could not compare the parsed documents (${(e as Error).message})`;
   }
-  const stray = undeclaredChanges(changes, declared);
-  if (stray.length) return `the edit would change ${stray.map((c) => formatPath(c.path)).join(', ')}, which the fix did not declare`;
-  return undefined;
+  if (!stray.length) return undefined;
+  return sharedReason(before, stray.map((c) => c.path), declared)
+    ?? `the edit would change ${stray.map((c) => formatPath(c.path)).join(', ')}, which the fix did not declare`;
+}
+
+/**
+ * The stray changes all show through aliases of an anchored node the fix
+ * edits: the fix is right for the place it declared, but the anchor makes
+ * the same edit everywhere the node is used.
+ */
+function sharedReason(before: Parsed, stray: readonly (string | number)[][], declared: readonly Declared[]): string | undefined {
+  const shared = before.wf.shared;
+  if (!shared.length) return undefined;
+  const hit = new Set<SharedNode>();
+  for (const path of stray) {
+    const s = sharedAt(shared, path);
+    if (!s) return undefined;
+    hit.add(s);
+  }
+  const edited = [...hit].filter((s) => declared.some((d) => isUnder(d.path, s.path) || isUnder(s.path, d.path)));
+  if (!edited.length) return undefined;
+  return `${edited.map((s) => describeShared(s)).join('; ')}: the edit would change every use, and the fix declared only ${formatPath(edited[0]!.path)}`;
 }
 
 /**
  * Run every transform over one file's text. Never throws: bad input is a
- * skip or an error outcome, and so is a transform or engine failure.
+ * skip or an error outcome, and so is an engine failure. A transform that
+ * fails costs only its own findings.
  */
 export function processText(raw: string, opts: ProcessOptions): FileOutcome {
   try {
-    return processTextUnguarded(raw, opts);
+    return processTextUnguarded(raw, opts, new Map());
   } catch (e) {
     const reason = isStackOverflow(e) ? TOO_DEEP : `internal error: ${(e as Error)?.message ?? String(e)}`;
     return { status: 'error', reason, findings: [], original: raw, output: raw };
   }
 }
 
-function processTextUnguarded(raw: string, opts: ProcessOptions): FileOutcome {
+/** How many times a file is processed again without a fix whose script failed `bash -n`. */
+const MAX_BASH_RETRIES = 8;
+
+/** The fixes one transform applied together in one pass, on the text and model before them. */
+interface Batch {
+  before: Parsed;
+  text: string;
+  accepted: Candidate[];
+  keys: string[];
+}
+
+/** Which fix of a batch wrote `script`: the one declaring it, else the one whose edit alone produces it. */
+function scriptAuthor(batch: Batch, script: string): number {
+  if (batch.accepted.length === 1) return 0;
+  const declared = batch.accepted.findIndex((c) => c.fix.scripts?.includes(script));
+  if (declared >= 0) return declared;
+  const found = batch.accepted.findIndex((c) => {
+    const alone = parseWorkflow(applyEdits(batch.text, c.fix.edits));
+    return 'doc' in alone && changedScripts(batch.before.wf, alone.wf).includes(script);
+  });
+  return Math.max(found, 0);
+}
+
+const errorText = (e: unknown) => (e as Error)?.message ?? String(e);
+
+/**
+ * `banned`: findings (by key) whose fix an earlier attempt at this file found
+ * writing a script that fails `bash -n`, with that reason; they are not fixed
+ * this time, so the others can be.
+ */
+function processTextUnguarded(raw: string, opts: ProcessOptions, banned: ReadonlyMap<string, string>): FileOutcome {
   const src = decodeSource(raw);
   const base: FileOutcome = { status: 'unchanged', findings: [], original: raw, output: raw };
   const bashCheck = opts.bashCheck ?? true;
@@ -309,8 +380,8 @@ function processTextUnguarded(raw: string, opts: ProcessOptions): FileOutcome {
   // earlier fixes of this run produced are mapped back through those edits.
   const at = positionFinder(src.text);
   const history: TextEdit[][] = [];
-  /** Scripts the applied fixes generated or modified, with the fix that wrote each first. */
-  const wroteScript = new Map<string, { label: string; finding: ReportedFinding }>();
+  /** Scripts the applied fixes generated or modified, with the batch that wrote each first. */
+  const wroteScript = new Map<string, Batch>();
   // Identical findings in one job (two key-based steps both named 'Deploy') stay
   // separate findings: numbered in document order within each pass.
   const keys = new WeakMap<Finding, string>();
@@ -336,11 +407,14 @@ function processTextUnguarded(raw: string, opts: ProcessOptions): FileOutcome {
     }
     return r;
   };
-
-  /** The gate refused a fix: nothing is written and no finding counts as fixed. */
-  const gateRejected = (reason: string): FileOutcome => ({
-    ...base, status: 'error', gateRejected: true, reason, findings: [...reported.values()].map((f) => ({ ...f, fixed: false })),
-  });
+  /** Fixes refused for good in this run (gate, transform failure): never asked again. */
+  const rejectedKeys = new Set<string>(banned.keys());
+  const reject = (f: Finding, why: string) => {
+    const r = report(f);
+    r.skippedBecause = why;
+    r.rejected = true;
+    rejectedKeys.add(keyOf(f));
+  };
 
   let text = src.text;
   let current: Parsed = first;
@@ -350,12 +424,11 @@ function processTextUnguarded(raw: string, opts: ProcessOptions): FileOutcome {
     remaining = new Set<string>();
     ordinals = new Map<string, number>();
     let changed = false;
-    /** Set when the gate refused a fix: later transforms only report. */
-    let refused: string | undefined;
     // Transforms run in registry order, each on the result of the ones before
     // it: a fix never rests on a model another transform has just changed
     // (oidc-auth removing the keys a KMS step would have relied on).
     for (const transform of opts.transforms) {
+      const id = transform.meta.id;
       const ctx: TransformContext = { wf: current.wf, text, config: opts.config, file: opts.file, packageScripts: opts.packageScripts };
       const taken = new TakenEdits();
       const chosen: Candidate[] = [];
@@ -363,75 +436,91 @@ function processTextUnguarded(raw: string, opts: ProcessOptions): FileOutcome {
       try {
         findings = transform.find(ctx);
       } catch (e) {
-        return { ...base, status: 'error', reason: `transform ${transform.meta.id} failed: ${(e as Error).message}` };
+        if (isStackOverflow(e)) throw e;
+        // Its findings are lost, not the file: the other transforms still run.
+        const key = `${id}\u0000(find)`;
+        reported.set(key, {
+          ruleId: id, message: `transform ${id} failed while looking for problems`, line: 1, column: 1, notes: [],
+          fixable: false, fixed: false, rejected: true, skippedBecause: `internal error in ${id}: ${errorText(e)}`,
+        });
+        remaining.add(key);
+        continue;
       }
       for (const finding of findings) {
         const r = report(finding);
-        remaining.add(keyOf(finding));
-        // A fix refused in an earlier pass is asked again: other fixes may have made it possible
-        // (a job that now calls AWS), and a run must reach the same fixed point as two runs.
-        if (!finding.fixable || generator || refused) continue;
+        const key = keyOf(finding);
+        remaining.add(key);
+        if (!finding.fixable || generator) continue;
+        const ban = banned.get(key);
+        if (ban !== undefined) {
+          r.skippedBecause = ban;
+          r.rejected = true;
+          continue;
+        }
+        // A fix refused (EditRefused) in an earlier pass is asked again: other fixes may have made it
+        // possible (a job that now calls AWS), and a run must reach the same fixed point as two runs.
+        if (rejectedKeys.has(key)) continue;
         let fix: Fix | undefined;
         try {
           fix = transform.fix(ctx, finding);
         } catch (e) {
           if (!(e instanceof EditRefused)) {
             if (isStackOverflow(e)) throw e;
-            return { ...base, status: 'error', reason: `transform ${transform.meta.id} failed on line ${r.line}: ${(e as Error)?.message ?? String(e)}`, findings: [...reported.values()] };
+            reject(finding, `internal error in ${id}: ${errorText(e)}`);
+            continue;
           }
           r.skippedBecause = e.message;
           continue;
         }
         for (const n of finding.notes ?? []) if (!r.notes.includes(n)) r.notes.push(n);
         if (!fix || fix.edits.length === 0) continue;
-        if (taken.overlaps(fix.edits)) continue; // picked up again next pass
-        taken.add(fix.edits);
-        chosen.push({ transform, finding, fix });
+        const own = composeEdits(fix.edits);
+        if ('overlapAt' in own) {
+          reject(finding, `internal error in ${id}: its fix has overlapping edits at line ${at(offsetInOriginal(history, own.overlapAt)).line}`);
+          continue;
+        }
+        // Edits another finding of this transform already takes, byte for byte, are shared: two key
+        // steps of one job need the same permissions block and the same credential step once.
+        const fresh = own.edits.filter((e) => !taken.has(e));
+        if (taken.overlaps(fresh)) continue; // picked up again next pass
+        taken.add(fresh);
+        chosen.push({ transform, finding, fix: { ...fix, edits: own.edits } });
       }
       if (chosen.length === 0) continue;
 
+      const together = (cs: readonly Candidate[]) => applyEdits(text, uniqueEdits(cs.flatMap((c) => c.fix.edits)));
       let accepted = chosen;
-      let next = applyEdits(text, chosen.flatMap((c) => c.fix.edits));
+      let next = together(chosen);
       let checked = gate(current, next, chosen);
       if ('why' in checked) {
-        // Find the culprits: keep each fix only if it passes on its own.
+        // Find the culprits: keep each fix only if it passes on its own. A fix the
+        // gate refuses is dropped and reported; it never costs the others.
         accepted = [];
-        const rejected: string[] = [];
         for (const c of chosen) {
           const alone = gate(current, applyEdits(text, c.fix.edits), [c]);
-          if (!('why' in alone)) {
-            accepted.push(c);
-            continue;
-          }
-          const r = report(c.finding);
-          r.skippedBecause = `validation gate: ${alone.why}`;
-          rejected.push(`${c.transform.meta.id} fix on line ${r.line}: ${alone.why}`);
+          if ('why' in alone) reject(c.finding, `validation gate: ${alone.why}`);
+          else accepted.push(c);
         }
-        if (rejected.length) {
-          // Never worse: a fix the gate refuses means the file is not written at all.
-          refused = `validation gate rejected the ${rejected.join('; the ')}; file left unchanged`;
-          continue;
-        }
-        // Each passes alone but not together: apply the first now, the rest next pass.
-        accepted = accepted.slice(0, 1);
-        next = applyEdits(text, accepted[0]!.fix.edits);
+        if (!accepted.length) continue;
+        next = together(accepted);
         checked = gate(current, next, accepted);
-        if ('why' in checked) continue; // cannot happen: it passed alone above
+        if ('why' in checked) {
+          // Each passes alone but not together: apply the first now, the rest next pass.
+          accepted = accepted.slice(0, 1);
+          next = together(accepted);
+          checked = gate(current, next, accepted);
+          if ('why' in checked) continue; // cannot happen: it passed alone above
+        }
       }
       if (bashCheck) {
-        // Scripts this batch wrote, for the one bash -n check at the end (a
-        // failure there fails the whole file, so checking late loses nothing).
-        const r = report(accepted[0]!.finding);
-        const by = { label: `${accepted[0]!.transform.meta.id} fix on line ${r.line}`, finding: r };
-        for (const sc of [...accepted.flatMap((c) => c.fix.scripts ?? []), ...changedScripts(current.wf, checked.wf)]) if (!wroteScript.has(sc)) wroteScript.set(sc, by);
+        // Scripts this batch wrote, for the one bash -n check at the end.
+        const batch: Batch = { before: current, text, accepted, keys: accepted.map((c) => keyOf(c.finding)) };
+        for (const sc of [...accepted.flatMap((c) => c.fix.scripts ?? []), ...changedScripts(current.wf, checked.wf)]) if (!wroteScript.has(sc)) wroteScript.set(sc, batch);
       }
-      history.push(accepted.flatMap((c) => c.fix.edits));
+      history.push(uniqueEdits(accepted.flatMap((c) => c.fix.edits)));
       text = next;
       current = checked;
       changed = true;
-    }
-    if (refused) {
-      return gateRejected(refused);
     }
     if (!changed) break;
     if (pass === MAX_PASSES - 1) {
@@ -443,21 +532,24 @@ function processTextUnguarded(raw: string, opts: ProcessOptions): FileOutcome {
     // Every run: script that differs from the input, plus the ones fixes declared, must pass bash -n.
     const finalScripts = changedScripts(first.wf, current.wf);
     checkScripts([...finalScripts, ...wroteScript.keys()]);
-    for (const [sc, by] of wroteScript) {
+    for (const sc of [...wroteScript.keys(), ...finalScripts]) {
       const err = bashSyntaxError(sc);
       if (!err) continue;
-      by.finding.skippedBecause = `validation gate: a run: script it generates or modifies fails bash -n (${err})`;
-      return gateRejected(`validation gate rejected the ${by.label}: a run: script it generates or modifies fails bash -n (${err}); file left unchanged`);
-    }
-    for (const sc of finalScripts) {
-      const err = bashSyntaxError(sc);
-      if (!err) continue;
-      return gateRejected(`validation gate: a run: script the fixes produced fails bash -n (${err}); file left unchanged`);
+      const batch = wroteScript.get(sc);
+      const culprit = batch?.keys[scriptAuthor(batch, sc)];
+      if (!culprit || banned.size >= MAX_BASH_RETRIES) {
+        return { ...base, status: 'error', gateRejected: true, reason: `validation gate: a run: script the fixes produced fails bash -n (${err}); file left unchanged`, findings: [...reported.values()].map((f) => ({ ...f, fixed: false })) };
+      }
+      // Process the file again without that fix: the others still apply.
+      return processTextUnguarded(raw, opts, new Map([...banned, [culprit, `validation gate: a run: script it generates or modifies fails bash -n (${err})`]]));
     }
   }
   for (const [key, r] of reported) {
     r.fixed = r.fixable && !generator && !remaining.has(key);
-    if (r.fixed) delete r.skippedBecause;
+    if (r.fixed) {
+      delete r.skippedBecause;
+      delete r.rejected;
+    }
   }
   const findings = [...reported.values()];
   if (generator) {

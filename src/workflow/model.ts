@@ -17,6 +17,7 @@ import {
   type YAMLMap,
   type YAMLSeq,
 } from '../yaml.js';
+import { sharedNodes, type SharedNode } from './anchors.js';
 import { columnAt } from './lines.js';
 
 export type Path = (string | number)[];
@@ -71,6 +72,12 @@ export interface Workflow {
   defaultShell?: string;
   /** Indentation unit used by the file (2 if it cannot tell). */
   indentUnit: number;
+  /**
+   * Nodes the file shows at several paths through `&anchor` / `*alias`. An
+   * edit inside one changes all of them: a fix that is right for every use
+   * declares the alias paths too, else the engine refuses it with the reason.
+   */
+  shared: SharedNode[];
 }
 
 function asMap(node: unknown): YAMLMap | undefined {
@@ -128,6 +135,11 @@ function detectIndentUnit(text: string, root: YAMLMap): number {
   return 2;
 }
 
+/** Aliased nodes; a file without `*` has none (no walk). */
+function sharedOf(doc: Document.Parsed, text: string): SharedNode[] {
+  return text.includes('*') ? sharedNodes(doc) : [];
+}
+
 /**
  * Classify a parsed document. Returns the model, or a reason why the file is
  * not a GitHub workflow or composite action.
@@ -148,7 +160,7 @@ export function modelWorkflow(doc: Document.Parsed, text: string): Workflow | { 
       steps: modelSteps(stepsNode, ['runs', 'steps']),
       stepsNode: stepsNode as YAMLSeq,
     };
-    return { kind: 'composite', doc, root: rootMap, text, jobs: [job], indentUnit };
+    return { kind: 'composite', doc, root: rootMap, text, jobs: [job], indentUnit, shared: sharedOf(doc, text) };
   }
   if (runs) return { skip: `action with runs.using ${scalarString(getNode(runs, 'using')) ?? '?'} (no steps to fix)` };
   if (getPair(rootMap, 'AWSTemplateFormatVersion') || getPair(rootMap, 'Resources')) return { skip: 'CloudFormation template' };
@@ -194,11 +206,26 @@ export function modelWorkflow(doc: Document.Parsed, text: string): Workflow | { 
     permissions: getPair(rootMap, 'permissions') as Pair | undefined,
     defaultShell: defaultShellOf(rootMap),
     indentUnit,
+    shared: sharedOf(doc, text),
   };
 }
 
 export function isSkip(m: Workflow | { skip: string }): m is { skip: string } {
   return 'skip' in m;
+}
+
+/**
+ * How a finding names a step: its name, else its id, else its `uses` or the
+ * first line of its script. Never its index: the credential step this fix
+ * inserts shifts indices, and a finding must read the same in every pass.
+ */
+export function stepLabel(step: Step): string {
+  if (step.name !== undefined) return `step '${step.name}'`;
+  if (step.id !== undefined) return `step id '${step.id}'`;
+  if (step.uses !== undefined) return `step '${step.uses}'`;
+  const line = step.script?.split('\n').find((l) => l.trim())?.trim();
+  if (line !== undefined) return `step 'run: ${line.length > 40 ? `${line.slice(0, 39)}…` : line}'`;
+  return 'a step';
 }
 
 /** Steps that use a given action (owner/repo, case-insensitive). */

@@ -118,27 +118,41 @@ export function insertPairs(
 
 /** Remove one pair. A block pair goes with its lines; a flow pair with its comma. */
 export function removePair(text: string, map: YAMLMap, key: string): TextEdit[] {
-  const pair = getPair(map, key);
-  if (!pair) return [];
-  const keyStart = (pair.key as YamlNode).range![0];
-  if (map.flow) {
-    const idx = map.items.indexOf(pair);
-    const next = map.items[idx + 1];
-    const endOfPair = (pair.value as YamlNode | null)?.range?.[1] ?? (pair.key as YamlNode).range![1];
-    if (next) return [{ start: keyStart, end: (next.key as YamlNode).range![0], text: '' }];
-    const prev = map.items[idx - 1];
-    if (prev) {
-      const prevEnd = (prev.value as YamlNode | null)?.range?.[1] ?? (prev.key as YamlNode).range![1];
-      return [{ start: prevEnd, end: endOfPair, text: '' }];
+  return removePairs(text, map, [key]);
+}
+
+/**
+ * Remove several pairs of one mapping at once: each run of neighbouring
+ * pairs goes as one edit (so the edits never overlap, even at the end of a
+ * flow mapping or of a file without a final newline). Keys not present are
+ * ignored.
+ */
+export function removePairs(text: string, map: YAMLMap, keys: readonly string[]): TextEdit[] {
+  const gone = map.items.map((p) => isScalar(p.key) && keys.includes(String(p.key.value)));
+  const runs: [number, number][] = [];
+  gone.forEach((g, i) => {
+    if (!g) return;
+    const last = runs[runs.length - 1];
+    if (last && last[1] === i - 1) last[1] = i;
+    else runs.push([i, i]);
+  });
+  const keyStart = (i: number) => (map.items[i]!.key as YamlNode).range![0];
+  const valueEnd = (i: number) => (map.items[i]!.value as YamlNode | null)?.range?.[1] ?? (map.items[i]!.key as YamlNode).range![1];
+  return runs.map(([a, b]) => {
+    if (map.flow) {
+      if (b + 1 < map.items.length) return { start: keyStart(a), end: keyStart(b + 1), text: '' };
+      if (a > 0) return { start: valueEnd(a - 1), end: valueEnd(b), text: '' };
+      return { start: keyStart(a), end: valueEnd(b), text: '' };
     }
-    return [{ start: keyStart, end: endOfPair, text: '' }];
-  }
-  if (!startsItsLine(text, keyStart)) throw new EditRefused(`'${key}' shares its line with a sequence dash`);
-  const start = lineStartAt(text, keyStart);
-  const lineEnd = pairLastLineEnd(text, pair);
-  // Take the line break that ends the pair; at EOF without one, the one before.
-  if (lineEnd < text.length) return [{ start, end: lineEnd + 1, text: '' }];
-  return [{ start: Math.max(0, start - 1), end: lineEnd, text: '' }];
+    for (let i = a; i <= b; i++) {
+      if (!startsItsLine(text, keyStart(i))) throw new EditRefused(`'${String((map.items[i]!.key as YamlNode & { value: unknown }).value)}' shares its line with a sequence dash`);
+    }
+    const start = lineStartAt(text, keyStart(a));
+    const lineEnd = pairLastLineEnd(text, map.items[b]!);
+    // Take the line break that ends the run; at EOF without one, the one before.
+    if (lineEnd < text.length) return { start, end: lineEnd + 1, text: '' };
+    return { start: Math.max(0, start - 1), end: lineEnd, text: '' };
+  });
 }
 
 /** Replace a scalar's text (quotes included) with `replacement`. */

@@ -13,7 +13,7 @@ export interface Change {
 }
 
 /** Pairs (before index, after index) of items kept unchanged: longest common subsequence. */
-function keptPairs(before: unknown[], after: unknown[]): [number, number][] {
+function keptPairs(before: unknown[], after: unknown[], preferInsert: boolean): [number, number][] {
   const n = before.length;
   const m = after.length;
   const dp: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
@@ -27,7 +27,9 @@ function keptPairs(before: unknown[], after: unknown[]): [number, number][] {
   let j = 0;
   while (i < n && j < m) {
     if (isDeepStrictEqual(before[i], after[j])) { kept.push([i, j]); i++; j++; }
-    else if (dp[i + 1]![j]! >= dp[i]![j + 1]!) i++;
+    // A tie is ambiguous when items repeat (two steps alike): `preferInsert`
+    // reads after[j] as inserted, else before[i] as changed or removed.
+    else if (preferInsert ? dp[i + 1]![j]! > dp[i]![j + 1]! : dp[i + 1]![j]! >= dp[i]![j + 1]!) i++;
     else j++;
   }
   return kept;
@@ -39,10 +41,10 @@ function keptPairs(before: unknown[], after: unknown[]): [number, number][] {
  * item of the same gap (and compared inside); surplus `after` items are
  * insertions, surplus `before` items removals.
  */
-function sequenceChanges(before: unknown[], after: unknown[], path: Path): Change[] {
+function sequenceChanges(before: unknown[], after: unknown[], path: Path, preferInsert: boolean): Change[] {
   const out: Change[] = [];
   let inserted = false;
-  const gaps = [...keptPairs(before, after), [before.length, after.length] as [number, number]];
+  const gaps = [...keptPairs(before, after, preferInsert), [before.length, after.length] as [number, number]];
   let bi = 0;
   let ai = 0;
   for (const [bk, ak] of gaps) {
@@ -55,7 +57,7 @@ function sequenceChanges(before: unknown[], after: unknown[], path: Path): Chang
       let bestCost = Infinity;
       let bestChanges: Change[] = [];
       as.forEach((a, k) => {
-        const changes = structuralChanges(b.v, a, [...path, b.i]);
+        const changes = structuralChanges(b.v, a, [...path, b.i], preferInsert);
         const cost = changes.length + (typeof a === typeof b.v ? 0 : 100);
         if (cost < bestCost) { best = k; bestCost = cost; bestChanges = changes; }
       });
@@ -71,12 +73,16 @@ function sequenceChanges(before: unknown[], after: unknown[], path: Path): Chang
   return out;
 }
 
-/** Structural differences between two plain YAML values. */
-export function structuralChanges(before: unknown, after: unknown, path: Path = []): Change[] {
+/**
+ * Structural differences between two plain YAML values. Where a sequence
+ * repeats an item, more than one reading is right; `preferInsert` picks the
+ * other one (the gate accepts a fix when either reading stays declared).
+ */
+export function structuralChanges(before: unknown, after: unknown, path: Path = [], preferInsert = false): Change[] {
   if (isDeepStrictEqual(before, after)) return [];
   if (Array.isArray(before) && Array.isArray(after)) {
-    if (before.length === after.length) return before.flatMap((b, i) => structuralChanges(b, after[i], [...path, i]));
-    return sequenceChanges(before, after, path);
+    if (before.length === after.length) return before.flatMap((b, i) => structuralChanges(b, after[i], [...path, i], preferInsert));
+    return sequenceChanges(before, after, path, preferInsert);
   }
   const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Map);
   if (isObj(before) && isObj(after)) {
@@ -84,7 +90,7 @@ export function structuralChanges(before: unknown, after: unknown, path: Path = 
     const out: Change[] = [];
     for (const k of keys) {
       if (!(k in before) || !(k in after)) out.push({ path: [...path, k] });
-      else out.push(...structuralChanges(before[k], after[k], [...path, k]));
+      else out.push(...structuralChanges(before[k], after[k], [...path, k], preferInsert));
     }
     return out;
   }
