@@ -171,7 +171,9 @@ describe('the check step, run as the runner runs it', () => {
     expect(r.stdout).toContain('::error::wf-fix could not process some files (exit 2)\n');
     const clean = runStep(ws, {});
     expect(existsSync(marker)).toBe(false);
-    expect(clean.status).toBe(2);
+    expect(clean.status).toBe(3);
+    expect(clean.outputs).toBe('sarif-file=wf-fix.sarif\nexit-code=3\npending=false\n');
+    expect(clean.stdout).toContain("::error::wf-fix rejected a fix it could not apply safely (exit 3): see 'why rejected' in the report above\n");
     expect(clean.stderr).toContain('fails bash -n (bash: line 3: syntax error near unexpected token');
   });
 

@@ -41,7 +41,7 @@ function repository(files: Record<string, string>): string {
 /**
  * Scripts a syntax check must never run, with what wf-fix does with each:
  * valid bash is fixed by strict-shell (exit 0); a script that does not parse
- * has its fix rejected by the validation gate (exit 2, bash's own message);
+ * has its fix rejected by the validation gate (exit 3, bash's own message);
  * a one-line script has nothing to fix (exit 0, byte-identical).
  */
 type Outcome = 'fixed' | 'rejected' | 'untouched';
@@ -67,13 +67,13 @@ describe.each([
     const repo = repository({ [file]: wrap(script(m.path)) });
     const before = readFileSync(join(repo, file), 'utf8');
     const dry = runCli([], repo);
-    const status = outcome === 'rejected' ? 2 : 0;
+    const status = outcome === 'rejected' ? 3 : 0;
     expect(existsSync(m.path)).toBe(false);
     expect(dry.status).toBe(status);
     if (outcome === 'fixed') expect(dry.stdout).toMatch(/^\+ +set -e/m);
     if (outcome === 'untouched') expect(dry.stdout).toBe('');
     if (outcome === 'rejected') {
-      expect(dry.stderr).toMatch(/validation gate rejected the strict-shell fix on line \d+: a run: script it generates or modifies fails bash -n \(bash: line \d+: syntax error/);
+      expect(dry.stderr).toMatch(/rejected \[strict-shell\] .*\n +why rejected: validation gate: a run: script it generates or modifies fails bash -n \(bash: line \d+: syntax error/);
       expect(dry.stdout).toBe('');
     }
     const written = runCli(['--write'], repo);
@@ -94,7 +94,8 @@ test('NUL bytes in a double-quoted run: scalar never split a script into command
   });
   const r = runCli(['--write'], repo);
   expect(existsSync(m.path)).toBe(false);
-  expect([0, 2]).toContain(r.status);
+  expect(r.status).toBe(3);
+  expect(r.stderr).toMatch(/why rejected: validation gate: a run: script it generates or modifies fails bash -n/);
   expect(r.stderr).not.toMatch(/internal error/);
 });
 

@@ -35,6 +35,35 @@ describe('oidc-auth', () => {
     ));
   });
 
+  test('a step without aws-region gets one; a step with an input v4 does not define keeps its major, with a note', () => {
+    const head = ['on: push', 'jobs:', '  deploy:', '    runs-on: ubuntu-latest', '    env:', '      AWS_REGION: eu-west-1', '    steps:'];
+    const input = lines(
+      ...head,
+      '      - uses: aws-actions/configure-aws-credentials@v2',
+      '        with:',
+      '          aws-access-key-id: ${{ secrets.AWS_ACCESS_KEY_ID }}',
+      '          aws-secret-access-key: ${{ secrets.AWS_SECRET_ACCESS_KEY }}',
+      '          aws-: us-east-1',
+    );
+    const out = fixText(input, ID);
+    expect(out.output).toBe(lines(
+      'on: push', 'jobs:', '  deploy:', '    runs-on: ubuntu-latest',
+      '    permissions:', '      id-token: write', '      contents: read',
+      '    env:', '      AWS_REGION: eu-west-1', '    steps:',
+      '      - uses: aws-actions/configure-aws-credentials@v2',
+      '        with:',
+      '          aws-: us-east-1',
+      '          role-to-assume: ${{ vars.AWS_ROLE_ARN }}',
+      '          aws-region: ${{ env.AWS_REGION }}',
+      '          role-session-name: GitHubActions-deploy',
+    ));
+    expect(out.findings[0]!.notes).toEqual(expect.arrayContaining([
+      'the step had no aws-region input, which the action requires: set to ${{ env.AWS_REGION }}',
+      "kept aws-actions/configure-aws-credentials@v2: 'aws-' is not an input of v4 (a typo?); correct it, then move to v4",
+    ]));
+    expect(fixText(out.output, ID).status).toBe('unchanged');
+  });
+
   test('is idempotent and reports the secrets left unreferenced', () => {
     const input = lines(
       'on: push',

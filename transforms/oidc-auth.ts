@@ -161,6 +161,10 @@ function fixStep(ctx: TransformContext, job: Job, step: Step, notes: string[]): 
     add['role-to-assume'] = choice.role;
     notes.push(roleNote(choice));
   }
+  if (!withValue(step, 'aws-region')) {
+    add['aws-region'] = regionExpressionFor(ctx.wf, job, step);
+    notes.push(`the step had no aws-region input, which the action requires: set to ${add['aws-region'] as string}`);
+  }
   const session = withValue(step, 'role-session-name');
   if (!session) add['role-session-name'] = sessionNameFor(job.id, sessionNamesIn(ctx.wf));
   else if (!/\$\{\{/.test(session) && !isValidSessionName(session)) {

@@ -12,6 +12,13 @@ import { getNode, getPair, isScalar, scalarString, type YAMLMap, type YamlNode }
 
 export const CONFIGURE_ACTION = 'aws-actions/configure-aws-credentials';
 export const KEY_INPUTS = ['aws-access-key-id', 'aws-secret-access-key', 'aws-session-token'] as const;
+/** The inputs aws-actions/configure-aws-credentials@v4 defines (its action.yml). */
+export const CONFIGURE_INPUTS: ReadonlySet<string> = new Set([
+  'audience', 'aws-access-key-id', 'aws-region', 'aws-secret-access-key', 'aws-session-token', 'disable-retry', 'http-proxy',
+  'inline-session-policy', 'managed-session-policies', 'mask-aws-account-id', 'output-credentials', 'retry-max-attempts',
+  'role-chaining', 'role-duration-seconds', 'role-external-id', 'role-session-name', 'role-skip-session-tagging',
+  'role-to-assume', 'special-characters-workaround', 'unset-current-credentials', 'web-identity-token-file',
+]);
 export const KEY_ENV_VARS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] as const;
 export const DEFAULT_ROLE_EXPRESSION = '${{ vars.AWS_ROLE_ARN }}';
 

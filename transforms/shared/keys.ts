@@ -10,7 +10,7 @@ import type { Job, Step } from '../../src/workflow/model.js';
 import type { YamlValue } from '../../src/workflow/primitives.js';
 import { getPair, isScalar, scalarString, type Pair, type YamlNode, type YAMLMap } from '../../src/yaml.js';
 import {
-  baseRoleFor, bumpMajor, CONFIGURE_ACTION, hasKeyInputs, isShaPin, KEY_ENV_VARS, KEY_INPUTS, majorVersion, regionExpressionFor, roleNote, sessionNameFor, sessionNamesIn,
+  baseRoleFor, bumpMajor, CONFIGURE_ACTION, CONFIGURE_INPUTS, hasKeyInputs, isShaPin, KEY_ENV_VARS, KEY_INPUTS, majorVersion, regionExpressionFor, roleNote, sessionNameFor, sessionNamesIn,
 } from './aws.js';
 
 /** The lowest configure-aws-credentials major the fixes emit (node20). */
@@ -64,6 +64,12 @@ export function unreferencedSecrets(ctx: TransformContext): string[] {
 export function refreshVersion(step: Step, notes: string[]): TextEdit[] {
   const usesNode = getPair(step.node, 'uses')?.value as YamlNode | undefined;
   if (!usesNode || !isScalar(usesNode)) return [];
+  const unknown = (step.with?.items ?? []).map((p) => scalarString(p.key) ?? '').filter((k) => !CONFIGURE_INPUTS.has(k));
+  if (unknown.length && (majorVersion(step.ref) ?? MIN_MAJOR) < MIN_MAJOR) {
+    // v4 rejects inputs it does not define: moving such a step would trade a silent typo for a failing step.
+    notes.push(`kept ${CONFIGURE_ACTION}@${step.ref}: ${unknown.map((k) => `'${k}'`).join(', ')} ${unknown.length === 1 ? 'is not an input' : 'are not inputs'} of v${MIN_MAJOR} (a typo?); correct ${unknown.length === 1 ? 'it' : 'them'}, then move to v${MIN_MAJOR}`);
+    return [];
+  }
   if (isShaPin(step.ref)) {
     notes.push(`${CONFIGURE_ACTION} is pinned to a SHA: keep the pin but make sure it is v${MIN_MAJOR} or later (v${MIN_MAJOR} runs on node20; role chaining needs >= v2.1.0)`);
     return [];
