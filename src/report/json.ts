@@ -60,6 +60,7 @@ export function jsonReport(result: RunResult & JsonReportExtras, toolVersion: st
       status: f.status,
       reason: f.reason ?? null,
       generator: f.generator ?? null,
+      repositoryFile: f.repositoryFile ? { id: f.repositoryFile.id, state: f.repositoryFile.state, version: f.repositoryFile.version, previous: f.repositoryFile.previous ?? null, sha256: f.repositoryFile.sha256 } : null,
       written: f.written,
       findings: f.findings.map((x) => ({
         ruleId: x.ruleId,

@@ -52,6 +52,8 @@ export interface FileOutcome {
   output: string;
   /** Generator named in the file header, if any (the YAML is then not edited). */
   generator?: string;
+  /** Repository files (registry ids) the applied fixes requested (Fix.repositoryFiles). */
+  repositoryFiles?: string[];
 }
 
 export interface ProcessOptions {
@@ -307,6 +309,7 @@ function processTextUnguarded(raw: string, opts: ProcessOptions): FileOutcome {
   // earlier fixes of this run produced are mapped back through those edits.
   const at = positionFinder(src.text);
   const history: TextEdit[][] = [];
+  const requestedFiles = new Set<string>();
   /** Scripts the applied fixes generated or modified, with the fix that wrote each first. */
   const wroteScript = new Map<string, { label: string; finding: ReportedFinding }>();
   // Identical findings in one job (two key-based steps both named 'Deploy') stay
@@ -424,6 +427,7 @@ function processTextUnguarded(raw: string, opts: ProcessOptions): FileOutcome {
         for (const sc of [...accepted.flatMap((c) => c.fix.scripts ?? []), ...changedScripts(current.wf, checked.wf)]) if (!wroteScript.has(sc)) wroteScript.set(sc, by);
       }
       history.push(accepted.flatMap((c) => c.fix.edits));
+      for (const c of accepted) for (const id of c.fix.repositoryFiles ?? []) requestedFiles.add(id);
       text = next;
       current = checked;
       changed = true;
@@ -471,5 +475,5 @@ function processTextUnguarded(raw: string, opts: ProcessOptions): FileOutcome {
       return { ...base, status: 'error', gateRejected: true, reason: 'validation gate: the encoded output does not round-trip; file left unchanged', findings };
     }
   }
-  return { ...base, status: output === raw ? 'unchanged' : 'changed', findings, output, generator };
+  return { ...base, status: output === raw ? 'unchanged' : 'changed', findings, output, generator, ...(requestedFiles.size ? { repositoryFiles: [...requestedFiles] } : {}) };
 }
