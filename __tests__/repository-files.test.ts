@@ -183,6 +183,8 @@ describe('a fix that needs a repository file', () => {
     expect(readFileSync(join(dir, DEMO_PATH), 'utf8')).toBe(DEMO_FILE);
     expect(statSync(join(dir, DEMO_PATH)).mode & 0o777).toBe(0o644 & ~process.umask());
     expect(readdirSync(join(dir, '.github/actions/wf-fix-demo'))).toEqual(['action.yml']);
+    // The README's check: the hash in the header is sha256sum of everything below it.
+    expect(execFileSync('sh', ['-c', `tail -n +2 ${DEMO_PATH} | sha256sum`], { cwd: dir, encoding: 'utf8' })).toBe(`${parseGenerated(DEMO_FILE)!.sha256}  -\n`);
     const second = await bulk(dir, { write: true });
     // The generated action is discovered too; it is the registry's result, not a transform's.
     expect(second.files.map((f) => [f.path, f.status, f.written, f.repositoryFile?.state])).toEqual([
