@@ -15,6 +15,7 @@ import { runBulk, type BulkOptions } from '../src/bulk/run-bulk.js';
 import { defaultConfig, mergeConfig } from '../src/config.js';
 import { htmlReport } from '../src/report/html.js';
 import { jsonReport } from '../src/report/json.js';
+import { mergeReports, parseJsonReport } from '../src/report/merge.js';
 import { sarifLog } from '../src/report/sarif.js';
 import { exitCode, type FileResult } from '../src/run.js';
 import type { Transform } from '../src/transform.js';
@@ -346,6 +347,10 @@ describe('bulk outputs include the new file', () => {
       [DEMO_PATH, 'changed', { id: 'demo', state: 'create', version: V, previous: null, sha256: sha256(DEMO_BODY) }],
     ]);
     expect(json.files[1]!.diff).toBe(demoResult(r.files)!.diff);
+
+    // merge-reports keeps the field.
+    const merged = mergeReports([{ doc: parseJsonReport(jsonReport({ ...r, cwd: dir, mode: 'dry-run' }, V), 'a.json'), file: 'a.json' }], dir);
+    expect(JSON.parse(jsonReport({ ...merged, cwd: dir }, V)).files.map((f: { repositoryFile: unknown }) => f.repositoryFile)).toEqual(json.files.map((f) => f.repositoryFile));
 
     const sarif = sarifLog(r, { toolVersion: V, transforms: [demo], cwd: dir, repositories: r.repositories });
     const onFile = sarif.runs[0]!.results.filter((x) => x.locations[0]!.physicalLocation.artifactLocation.uri === DEMO_PATH);
