@@ -89,6 +89,7 @@ describe('registry', () => {
     ['absent', 'create', undefined],
     ['identical', 'untouched', DEMO_FILE],
     ['identical with CRLF line ends', 'untouched', DEMO_FILE.replace(/\n/g, '\r\n')],
+    ['identical with a BOM', 'untouched', `\uFEFF${DEMO_FILE}`],
     ['older version, body intact', 'update', OLD_COPY],
     ['same version, other body, intact', 'update', header(V, OLD_BODY) + OLD_BODY],
     ['prerelease of this version', 'update', header('1.2.3-rc.1', DEMO_BODY) + DEMO_BODY],

@@ -7,9 +7,10 @@
  * include it like any other changed file.
  */
 import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { newFileDiff, unifiedDiff } from '../diff.js';
+import { inside } from '../discover.js';
 import { displayPath } from '../paths.js';
 import { repositoryRoot } from '../repo.js';
 import type { FileResult } from '../run.js';
@@ -98,11 +99,6 @@ export function requestedRepositoryFiles(
     for (const s of candidates) if (uses.has(usesReference(s.path))) ids.add(s.id);
   }
   return ids.size ? [...ids] : undefined;
-}
-
-function inside(root: string, p: string): boolean {
-  const rel = relative(root, p);
-  return rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep));
 }
 
 /** The deepest existing ancestor of `dir` resolves outside `root` (a symlinked directory): writing would leave the repository. */
