@@ -32,7 +32,7 @@ describe('--format json schema (version 1)', () => {
 
   test('files and findings', () => {
     const f = doc.files[0];
-    expect(keys(f)).toEqual(['path', 'repository', 'status', 'reason', 'generator', 'written', 'findings', 'diff']);
+    expect(keys(f)).toEqual(['path', 'repository', 'status', 'reason', 'generator', 'written', 'findings', 'diff', 'repositoryFile']);
     expect(f).toMatchObject({ path: `app/${WF}`, repository: 'app', status: 'changed', reason: null, generator: null, written: false });
     expect(keys(f.findings[0])).toEqual(['ruleId', 'line', 'column', 'message', 'fixable', 'fixed', 'skippedBecause', 'rejected', 'notes']);
     expect(f.findings[0]).toMatchObject({ ruleId: 'oidc-auth', line: 7, column: 9, fixable: true, fixed: true, skippedBecause: null });

@@ -15,6 +15,11 @@ export interface Config {
   retry: { attempts: number; delaySeconds: number; productionDelaySeconds: number; backoff: 'exponential' | 'fixed' };
   /** Case-insensitive regular expressions matched against environment names and job ids. */
   production: string[];
+  /**
+   * Keep today's inline `run:` scripts instead of using the generated
+   * repository actions (issue 13); read by the transforms that generate them.
+   */
+  inlineScripts: boolean;
   /** Per-transform on/off by id. */
   transforms: Record<string, boolean>;
   /** Where the configuration came from (for messages). */
@@ -30,6 +35,7 @@ export function defaultConfig(): Config {
     kmsDecryptWithChainedRole: false,
     retry: { attempts: 3, delaySeconds: 30, productionDelaySeconds: 60, backoff: 'exponential' },
     production: ['prod'],
+    inlineScripts: false,
     transforms: {},
   };
 }
@@ -60,7 +66,7 @@ const posInt = (min: number): Checker => (f, k, v) => {
 /** Validate a parsed config object and merge it over `base`. */
 export function mergeConfig(base: Config, raw: unknown, file: string, knownTransforms: readonly string[]): Config {
   if (!isRecord(raw)) fail(file, '(root)', 'a mapping', raw);
-  checkKeys(file, '', raw, ['$schema', 'roles', 'kmsKeyAlias', 'kmsDecryptWithChainedRole', 'retry', 'production', 'transforms']);
+  checkKeys(file, '', raw, ['$schema', 'roles', 'kmsKeyAlias', 'kmsDecryptWithChainedRole', 'retry', 'production', 'inlineScripts', 'transforms']);
   const out: Config = structuredClone(base);
   out.source = file;
   if (raw.roles !== undefined) {
@@ -103,6 +109,10 @@ export function mergeConfig(base: Config, raw: unknown, file: string, knownTrans
       try { new RegExp(p, 'i'); } catch { fail(file, 'production', 'valid regular expressions', p); }
     }
     out.production = list as string[];
+  }
+  if (raw.inlineScripts !== undefined) {
+    if (typeof raw.inlineScripts !== 'boolean') fail(file, 'inlineScripts', 'true or false', raw.inlineScripts);
+    out.inlineScripts = raw.inlineScripts;
   }
   if (raw.transforms !== undefined) {
     if (!isRecord(raw.transforms)) fail(file, 'transforms', 'a mapping of transform id to true/false', raw.transforms);

@@ -128,3 +128,11 @@ export function unifiedDiff(relPath: string, before: string, after: string): str
   const body = patch.slice(patch.indexOf('--- '));
   return `diff --git a/${p} b/${p}\n${body}`;
 }
+
+/** A git diff creating `relPath` with `content` (`new file mode 100644`, `--- /dev/null`). */
+export function newFileDiff(relPath: string, content: string): string {
+  const p = slash(relPath);
+  const patch = createTwoFilesPatch('/dev/null', `b/${p}`, '', content, undefined, undefined, { context: 3 });
+  const body = patch.slice(patch.indexOf('--- '));
+  return `diff --git a/${p} b/${p}\nnew file mode 100644\n${body}`;
+}

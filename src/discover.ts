@@ -29,7 +29,8 @@ function isWorkflowFile(path: string): boolean {
   return basename(dir) === 'workflows' && basename(dirname(dir)) === '.github';
 }
 
-function inside(root: string, p: string): boolean {
+/** `p` is `root` or below it (both resolved). */
+export function inside(root: string, p: string): boolean {
   const rel = relative(root, p);
   return rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep) && !/^[a-zA-Z]:/.test(rel));
 }

@@ -17,6 +17,8 @@ import { processText, type FileOutcome, type ReportedFinding } from './workflow/
 import { TRANSFORMS, TRANSFORM_IDS } from '../transforms/index.js';
 import { isSourceFile } from './generators/locate.js';
 import { generatorSources, processSourceFile, sourceDeps } from './generators/process.js';
+import { REPOSITORY_FILES, type RepositoryFileSpec } from './actions/registry.js';
+import { addRepositoryFiles, generatedFileSkip, packageVersion, requestedRepositoryFiles, type RepositoryFileInfo } from './actions/repository-files.js';
 
 export interface RunOptions {
   paths: string[];
@@ -30,6 +32,12 @@ export interface RunOptions {
   bashCheck?: boolean;
   /** Compute each changed file's diff (default true; a plain --check prints none). */
   diffs?: boolean;
+  /** The transform registry to select from (default: all of transforms/; tests pass their own). */
+  transforms?: readonly Transform[];
+  /** Generated repository files (default: src/actions/registry.ts; tests pass their own). */
+  repositoryFiles?: readonly RepositoryFileSpec[];
+  /** Version written into generated repository files (default: package.json). */
+  toolVersion?: string;
 }
 
 export interface FileResult extends Omit<FileOutcome, 'original' | 'output'> {
@@ -40,6 +48,8 @@ export interface FileResult extends Omit<FileOutcome, 'original' | 'output'> {
   /** The file was written by this run. */
   written: boolean;
   findings: ReportedFinding[];
+  /** Set on the result of a generated repository file (src/actions). */
+  repositoryFile?: RepositoryFileInfo;
 }
 
 export interface RunResult {
@@ -55,8 +65,8 @@ export interface RunResult {
  */
 export const EXIT = { OK: 0, PENDING: 1, FAILED: 2, REJECTED: 3 } as const;
 
-export function selectTransforms(config: Config, only?: string[], skip?: string[]): Transform[] {
-  return TRANSFORMS.filter((t) => {
+export function selectTransforms(config: Config, only?: string[], skip?: string[], from: readonly Transform[] = TRANSFORMS): Transform[] {
+  return from.filter((t) => {
     const id = t.meta.id;
     if (only?.length && !only.includes(id)) return false;
     if (skip?.includes(id)) return false;
@@ -120,10 +130,14 @@ export function processFile(absPath: string, cwd: string, configs: ConfigCache, 
   const raw = bytes.toString('utf8');
   if (!Buffer.from(raw, 'utf8').equals(bytes)) return { ...base, status: 'skipped', reason: 'not UTF-8 text (binary or another encoding)' };
   if (raw.includes('\u0000')) return { ...base, status: 'skipped', reason: 'binary file (NUL bytes)' };
-  const outcome = processText(raw, { config, transforms: selectTransforms(config, opts.only, opts.skip), file: path, bashCheck: opts.bashCheck,
+  const ownSkip = generatedFileSkip(raw);
+  if (ownSkip) return { ...base, status: 'skipped', reason: ownSkip };
+  const transforms = selectTransforms(config, opts.only, opts.skip, opts.transforms);
+  const outcome = processText(raw, { config, transforms, file: path, bashCheck: opts.bashCheck,
     packageScripts: configs.packageScripts.forRoot(repositoryRoot(absPath)) });
   const { original, output, ...rest } = outcome;
-  const result: FileResult = { ...base, ...rest, diff: outcome.status === 'changed' && opts.diffs !== false ? unifiedDiff(path, original, output) : '' };
+  const repositoryFiles = requestedRepositoryFiles(outcome, transforms, opts.repositoryFiles);
+  const result: FileResult = { ...base, ...rest, ...(repositoryFiles ? { repositoryFiles } : {}), diff: outcome.status === 'changed' && opts.diffs !== false ? unifiedDiff(path, original, output) : '' };
   if (opts.write && outcome.status === 'changed') {
     const err = writeIfUnchanged(absPath, bytes, output);
     if (err) return { ...result, status: 'error', reason: err };
@@ -139,7 +153,13 @@ export function run(opts: RunOptions): RunResult {
   const configs = new ConfigCache(opts);
   const results = files.map((f) => processFile(f.path, opts.cwd, configs, opts, f.skip));
   results.push(...generatorSources(results, sourceDeps(opts, configs, repositoryRoot)));
-  return { files: results, errors };
+  const withFiles = addRepositoryFiles(results, repositoryFileOptions(opts));
+  return { files: withFiles.files, errors: [...errors, ...withFiles.errors] };
+}
+
+/** How a run generates repository files (src/actions). */
+export function repositoryFileOptions(opts: RunOptions) {
+  return { cwd: opts.cwd, write: opts.write, diffs: opts.diffs, toolVersion: opts.toolVersion ?? packageVersion(), registry: opts.repositoryFiles ?? REPOSITORY_FILES };
 }
 
 export function exitCode(result: RunResult, check: boolean): number {

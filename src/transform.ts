@@ -49,6 +49,12 @@ export interface Fix {
   declares: Declared[];
   /** Shell scripts (run: bodies) this fix generated or modified, for `bash -n`. */
   scripts?: string[];
+  /**
+   * Ids of generated repository files (src/actions/registry.ts) the edited
+   * workflow relies on, e.g. a composite action its new `uses:` step runs.
+   * The run creates or updates them once per repository.
+   */
+  repositoryFiles?: string[];
 }
 
 /** What a package.json in the repository declares as `scripts` (read, never run). */

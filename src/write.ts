@@ -11,7 +11,7 @@
  * `--write` over that directory removes such files whose pid is no longer
  * running (removeStaleTemps). No other file is ever deleted.
  */
-import { accessSync, chmodSync, closeSync, constants, fchownSync, fsyncSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { accessSync, chmodSync, closeSync, constants, existsSync, fchownSync, fsyncSync, linkSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 const TEMP_NAME = /^\..+\.wf-fix-(\d+)-\d+\.tmp$/;
@@ -106,5 +106,41 @@ export function writeIfUnchanged(given: string, expected: Buffer, content: strin
     if (fd !== undefined) try { closeSync(fd); } catch { /* already closed */ }
     try { unlinkSync(tmp); } catch { /* never created */ }
     return cannotWrite(given, e);
+  }
+}
+
+/**
+ * Create a new file atomically: the content goes to a temp file in the same
+ * directory (fsynced, mode 0644 less the umask) that is hard-linked to its
+ * name, so a reader sees no file or the whole file, and a file created
+ * meanwhile by someone else is never overwritten. The directory must exist.
+ * Returns an error message, or undefined when the file was created.
+ */
+export function createNew(path: string, content: string): string | undefined {
+  const tmp = tempPathFor(path);
+  let fd: number | undefined;
+  try {
+    fd = openSync(tmp, 'wx', 0o644);
+    writeSync(fd, content);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    try {
+      linkSync(tmp, path);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') throw e;
+      // A file system without hard links: rename, after one more look.
+      if (existsSync(path)) throw Object.assign(new Error('exists'), { code: 'EEXIST' });
+      renameSync(tmp, path);
+      return undefined;
+    }
+    unlinkSync(tmp);
+    return undefined;
+  } catch (e) {
+    if (fd !== undefined) try { closeSync(fd); } catch { /* already closed */ }
+    try { unlinkSync(tmp); } catch { /* never created, or renamed */ }
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return 'file appeared on disk while wf-fix was processing it; left as it is now';
+    return cannotWrite(path, e);
   }
 }

@@ -13,11 +13,16 @@ import { slash } from '../paths.js';
 export function rebaseDiff(f: FileResult, root: string): string {
   const to = slash(relative(root, f.absPath));
   const lines = f.diff.split('\n');
-  const header = [`diff --git a/${f.path} b/${f.path}`, `--- a/${f.path}`, `+++ b/${f.path}`];
+  // A new file (generated repository file) has `new file mode` and `--- /dev/null`.
+  const created = lines[1] === 'new file mode 100644';
+  const header = created
+    ? [`diff --git a/${f.path} b/${f.path}`, lines[1], '--- /dev/null', `+++ b/${f.path}`]
+    : [`diff --git a/${f.path} b/${f.path}`, `--- a/${f.path}`, `+++ b/${f.path}`];
   if (!header.every((h, i) => lines[i] === h)) throw new Error(`unexpected diff header for ${f.path}`);
-  lines[0] = `diff --git a/${to} b/${to}`;
-  lines[1] = `--- a/${to}`;
-  lines[2] = `+++ b/${to}`;
+  const rebased = created
+    ? [`diff --git a/${to} b/${to}`, lines[1], '--- /dev/null', `+++ b/${to}`]
+    : [`diff --git a/${to} b/${to}`, `--- a/${to}`, `+++ b/${to}`];
+  lines.splice(0, rebased.length, ...rebased);
   return lines.join('\n');
 }
 

@@ -5,7 +5,8 @@
  */
 import { dirname, resolve } from 'node:path';
 import { discover } from '../discover.js';
-import { ConfigCache, processFile, type FileResult, type RunOptions, type RunResult } from '../run.js';
+import { ConfigCache, processFile, repositoryFileOptions, type FileResult, type RunOptions, type RunResult } from '../run.js';
+import { addRepositoryFiles, writeRepositoryFile } from '../actions/repository-files.js';
 import { generatorSources, sourceDeps } from '../generators/process.js';
 import { repositoryRoot } from '../repo.js';
 import type { Transform } from '../transform.js';
@@ -53,13 +54,16 @@ export async function runBulk(opts: BulkOptions, progress?: Progress): Promise<B
   const passOpts: RunOptions = { ...opts, write: opts.write && !opts.gitBranch };
   let results = await processFiles(files, passOpts, opts.jobs, progress);
   results.push(...generatorSources(results, sourceDeps(passOpts, new ConfigCache(passOpts), repositoryRoot)));
+  const withFiles = addRepositoryFiles(results, repositoryFileOptions(passOpts));
+  results = withFiles.files;
+  errors.push(...withFiles.errors);
   const repositories = groupByRepository(results, opts.cwd);
 
   const gitOutcomes: GitOutcome[] = [];
   if (opts.gitBranch) {
     const configs = new ConfigCache(opts);
     const writeOpts: RunOptions = { ...opts, write: true };
-    const write = (f: FileResult) => processFile(f.absPath, opts.cwd, configs, writeOpts);
+    const write = (f: FileResult) => (f.repositoryFile ? writeRepositoryFile(f, repositoryFileOptions(writeOpts)) : processFile(f.absPath, opts.cwd, configs, writeOpts));
     for (const repo of repositories) {
       const o = branchRepository(repo, { branch: opts.gitBranch, commit: opts.gitCommit === true, toolVersion: opts.toolVersion, transforms: opts.transforms }, write);
       if (!o.files.length && !o.error) continue;

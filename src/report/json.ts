@@ -73,6 +73,8 @@ export function jsonReport(result: RunResult & JsonReportExtras, toolVersion: st
         notes: x.notes,
       })),
       diff: f.diff,
+      /** Set for a generated repository file (src/actions): its registry id, what this run does with it, versions, body hash. */
+      repositoryFile: f.repositoryFile ? { id: f.repositoryFile.id, state: f.repositoryFile.state, version: f.repositoryFile.version, previous: f.repositoryFile.previous ?? null, sha256: f.repositoryFile.sha256 } : null,
     })),
   };
   return JSON.stringify(doc, null, 2) + '\n';

@@ -13,6 +13,7 @@ import { summarizeFiles, type Repository } from '../bulk/repos.js';
 import type { FileResult } from '../run.js';
 import type { ReportedFinding } from '../workflow/engine.js';
 import { JSON_REPORT_VERSION, type RunMode } from './json.js';
+import type { RepositoryFileState } from '../actions/registry.js';
 
 export class ReportError extends Error {}
 
@@ -26,6 +27,8 @@ interface JsonFile {
   status: FileResult['status'];
   reason: string | null;
   generator: string | null;
+  /** Absent in reports of wf-fix versions before generated repository files. */
+  repositoryFile?: { id: string; state: RepositoryFileState; version: string; previous: string | null; sha256: string } | null;
   written: boolean;
   findings: JsonFinding[];
   diff: string;
@@ -122,6 +125,7 @@ function fileResult(f: JsonFile, cwd: string): FileResult {
     status: f.status,
     ...(f.reason !== null ? { reason: f.reason } : {}),
     ...(f.generator !== null ? { generator: f.generator } : {}),
+    ...(f.repositoryFile ? { repositoryFile: { ...f.repositoryFile, previous: f.repositoryFile.previous ?? undefined } } : {}),
     written: f.written,
     diff: f.diff,
     findings: f.findings.map(({ skippedBecause, ...x }) => ({ ...x, ...(skippedBecause !== null ? { skippedBecause } : {}) })),

@@ -59,6 +59,8 @@ export interface FileOutcome {
   output: string;
   /** Generator named in the file header, if any (the YAML is then not edited). */
   generator?: string;
+  /** Repository files (registry ids) the applied fixes requested (Fix.repositoryFiles). */
+  repositoryFiles?: string[];
 }
 
 export interface ProcessOptions {
@@ -380,6 +382,7 @@ function processTextUnguarded(raw: string, opts: ProcessOptions, banned: Readonl
   // earlier fixes of this run produced are mapped back through those edits.
   const at = positionFinder(src.text);
   const history: TextEdit[][] = [];
+  const requestedFiles = new Set<string>();
   /** Scripts the applied fixes generated or modified, with the batch that wrote each first. */
   const wroteScript = new Map<string, Batch>();
   // Identical findings in one job (two key-based steps both named 'Deploy') stay
@@ -518,6 +521,7 @@ function processTextUnguarded(raw: string, opts: ProcessOptions, banned: Readonl
         for (const sc of [...accepted.flatMap((c) => c.fix.scripts ?? []), ...changedScripts(current.wf, checked.wf)]) if (!wroteScript.has(sc)) wroteScript.set(sc, batch);
       }
       history.push(uniqueEdits(accepted.flatMap((c) => c.fix.edits)));
+      for (const c of accepted) for (const id of c.fix.repositoryFiles ?? []) requestedFiles.add(id);
       text = next;
       current = checked;
       changed = true;
@@ -565,5 +569,5 @@ function processTextUnguarded(raw: string, opts: ProcessOptions, banned: Readonl
       return { ...base, status: 'error', gateRejected: true, reason: 'validation gate: the encoded output does not round-trip; file left unchanged', findings };
     }
   }
-  return { ...base, status: output === raw ? 'unchanged' : 'changed', findings, output, generator };
+  return { ...base, status: output === raw ? 'unchanged' : 'changed', findings, output, generator, ...(requestedFiles.size ? { repositoryFiles: [...requestedFiles] } : {}) };
 }
