@@ -174,7 +174,9 @@ function render(w: WorkflowSpec): string {
     const pad = w.unindentedSeq ? jp : jp + u;
     j.steps.forEach((s, si) => {
       const step = stepLines(s, pad, u);
-      if (anchored === 'step' && first && si === 0) step[s.comment ? 1 : 0] = step[s.comment ? 1 : 0]!.replace(`${pad}- `, `${pad}- &first-step `);
+      // The anchor on a line of its own: `- &a uses: x` would anchor the key `uses`, not the step.
+      const at = s.comment ? 1 : 0;
+      if (anchored === 'step' && first && si === 0) step.splice(at, 1, `${pad}- &first-step`, step[at]!.replace(`${pad}- `, `${pad}  `));
       ls.push(...step);
     });
     if (anchored === 'step' && aliasing) ls.push(`${pad}- *first-step`);
