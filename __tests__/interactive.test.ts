@@ -1,0 +1,200 @@
+/** --interactive without a terminal: the selection logic driven by scripted answers and keys, and the CLI's refusals. */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultConfig } from '../src/config.js';
+import { helpText, reviewFile, runInteractive, terminalAsk, type Answer, type Offer, NO_TTY } from '../src/interactive.js';
+import { PLAIN } from '../src/report/text.js';
+import { processText, type ProcessOptions } from '../src/workflow/engine.js';
+import { TRANSFORMS } from '../transforms/index.js';
+import { fixed, lines, runCli, tempDir } from './helpers.js';
+
+/** Four fixable findings; strict-shell shows up only once deploy-retry made the last script multi-line. */
+export const REVIEW_WORKFLOW = lines(
+  'name: deploy',
+  'on: push',
+  'jobs:',
+  '  deploy:',
+  '    runs-on: ubuntu-latest',
+  '    steps:',
+  '      - uses: actions/checkout@v4',
+  '      - uses: aws-actions/configure-aws-credentials@v4',
+  '        with:',
+  '          aws-access-key-id: ${{ secrets.AWS_ACCESS_KEY_ID }}',
+  '          aws-secret-access-key: ${{ secrets.AWS_SECRET_ACCESS_KEY }}',
+  '          aws-region: us-east-1',
+  '      - run: echo "title ${{ github.event.head_commit.message }}"',
+  '      - run: npx cdk deploy --all --require-approval never',
+);
+
+const engineFor = (text: string) => (accept: NonNullable<ProcessOptions['accept']>) =>
+  processText(text, { config: defaultConfig(), transforms: TRANSFORMS, file: 'deploy.yml', accept });
+
+/** An Ask answering from a script, recording what it was offered. */
+function scripted(answers: Answer[]) {
+  const offers: Offer[] = [];
+  const ask = async (o: Offer): Promise<Answer> => {
+    offers.push(o);
+    const a = answers.shift();
+    if (!a) throw new Error(`no answer left for ${o.finding.ruleId}`);
+    return a;
+  };
+  return { ask, offers };
+}
+
+describe('reviewFile: one fix at a time', () => {
+  test('y n y: exactly the accepted fixes, each offer the hunk it adds, the skipped one still pending', async () => {
+    const { ask, offers } = scripted(['y', 'n', 'y']);
+    const said: string[] = [];
+    const r = await reviewFile('deploy.yml', engineFor(REVIEW_WORKFLOW), ask, new Set(), (l) => said.push(l));
+    expect(offers.map((o) => [o.finding.ruleId, o.index, o.known])).toEqual([
+      ['oidc-auth', 1, 3], ['deploy-retry', 2, 3], ['expression-injection', 3, 3],
+    ]);
+    expect(offers[0]!.hunk).toContain('+    permissions:\n+      id-token: write\n');
+    expect(offers[0]!.hunk).not.toContain('GITHUB_EVENT_HEAD_COMMIT_MESSAGE');
+    // The third hunk is relative to the state with the first fix: its context already has the role.
+    expect(offers[2]!.hunk).toContain('\n           role-to-assume: ${{ vars.AWS_ROLE_ARN }}\n');
+    expect(offers[2]!.hunk).toContain('+          GITHUB_EVENT_HEAD_COMMIT_MESSAGE: ${{ github.event.head_commit.message }}\n');
+    expect(offers[0]!.finding.notes.join('\n')).toContain('AWS_ROLE_ARN');
+    expect(r).toMatchObject({ accepted: 2, skipped: 1 });
+    expect(r.stop).toBeUndefined();
+    expect(said).toEqual([]);
+    expect(r.outcome.output).toBe(fixed(REVIEW_WORKFLOW, ['oidc-auth', 'expression-injection']));
+    expect(r.outcome.findings.map((f) => [f.ruleId, f.fixed])).toEqual([
+      ['oidc-auth', true], ['deploy-retry', false], ['expression-injection', true],
+    ]);
+  });
+
+  test('a fix that another reveals is offered next, in transform order (all accepted: the same result as a plain run)', async () => {
+    const { ask, offers } = scripted(['y', 'y', 'y', 'y']);
+    const r = await reviewFile('deploy.yml', engineFor(REVIEW_WORKFLOW), ask, new Set(), () => {});
+    expect(offers.map((o) => `${o.finding.ruleId} ${o.index}/${o.known}`)).toEqual([
+      'oidc-auth 1/3', 'deploy-retry 2/3', 'strict-shell 3/4', 'expression-injection 4/4',
+    ]);
+    expect(r.outcome.output).toBe(fixed(REVIEW_WORKFLOW));
+    expect(r.accepted).toBe(4);
+  });
+
+  test('a: the rest of that transform is applied without asking, in this file and the next', async () => {
+    const twoKeys = REVIEW_WORKFLOW.replace('      - run: echo', lines(
+      '      - uses: aws-actions/configure-aws-credentials@v4',
+      '        with:',
+      '          aws-access-key-id: ${{ secrets.OTHER_ID }}',
+      '          aws-secret-access-key: ${{ secrets.OTHER_KEY }}',
+      '          aws-region: eu-west-1',
+    ) + '      - run: echo');
+    const acceptAll = new Set<string>();
+    const said: string[] = [];
+    const first = scripted(['a', 'n', 'n']);
+    const r1 = await reviewFile('a.yml', engineFor(twoKeys), first.ask, acceptAll, (l) => said.push(l));
+    expect(first.offers.map((o) => o.finding.ruleId)).toEqual(['oidc-auth', 'deploy-retry', 'expression-injection']);
+    expect(r1.outcome.findings.filter((f) => f.ruleId === 'oidc-auth').map((f) => f.fixed)).toEqual([true, true]);
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(/^applied \(a, all oidc-auth\): a\.yml:\d+:\d+ \[oidc-auth\] /);
+    const second = scripted(['n', 'n']);
+    const r2 = await reviewFile('b.yml', engineFor(REVIEW_WORKFLOW), second.ask, acceptAll, (l) => said.push(l));
+    expect(second.offers.map((o) => o.finding.ruleId)).toEqual(['deploy-retry', 'expression-injection']);
+    expect(r2.outcome.output).toBe(fixed(REVIEW_WORKFLOW, ['oidc-auth']));
+  });
+
+  test('q keeps what was accepted so far and stops asking; Ctrl-C reports abort', async () => {
+    const quit = scripted(['y', 'q']);
+    const r = await reviewFile('deploy.yml', engineFor(REVIEW_WORKFLOW), quit.ask, new Set(), () => {});
+    expect(r.stop).toBe('quit');
+    expect(quit.offers).toHaveLength(2);
+    expect(r.outcome.output).toBe(fixed(REVIEW_WORKFLOW, ['oidc-auth']));
+    const abort = scripted(['y', 'abort']);
+    expect((await reviewFile('deploy.yml', engineFor(REVIEW_WORKFLOW), abort.ask, new Set(), () => {})).stop).toBe('abort');
+  });
+
+  test('n everywhere: nothing changes', async () => {
+    const { ask } = scripted(['n', 'n', 'n']);
+    const r = await reviewFile('deploy.yml', engineFor(REVIEW_WORKFLOW), ask, new Set(), () => {});
+    expect(r.outcome.status).toBe('unchanged');
+    expect(r.outcome.output).toBe(REVIEW_WORKFLOW);
+    expect(r.skipped).toBe(3);
+  });
+});
+
+describe('terminalAsk: keys', () => {
+  const offer: Offer = {
+    path: 'w.yml', index: 2, known: 5, hunk: 'diff --git a/w.yml b/w.yml\n--- a/w.yml\n+++ b/w.yml\n@@ -1,2 +1,2 @@\n a\n-b\n+c\n',
+    finding: { ruleId: 'strict-shell', message: 'no set -e', line: 4, column: 9, notes: ['one note'], fixable: true, fixed: false },
+  };
+  const keys = (ks: string[]) => ({ next: async () => ks.shift() ?? 'ctrl-d' });
+
+  test('the finding, its notes, the hunk without the file header, then the prompt; ? prints help, other keys ask again', async () => {
+    let out = '';
+    const answer = await terminalAsk(keys(['?', 'x', 'Y']), (s) => { out += s; }, PLAIN)(offer);
+    expect(answer).toBe('y');
+    const prompt = '(2/5) Apply this fix [y,n,a,q,?]? ';
+    expect(out).toBe(
+      '\nw.yml:4:9 [strict-shell] no set -e\n    note: one note\n@@ -1,2 +1,2 @@\n a\n-b\n+c\n'
+      + `${prompt}?\n${helpText('strict-shell')}${prompt}x\nunknown answer; ? for help\n${prompt}y\n`,
+    );
+  });
+
+  test.each([['n', 'n'], ['a', 'a'], ['q', 'q'], ['ctrl-c', 'abort'], ['ctrl-d', 'abort']])('%s -> %s', async (key, want) => {
+    expect(await terminalAsk(keys([key]), () => {}, PLAIN)(offer)).toBe(want);
+  });
+});
+
+describe('runInteractive: files on disk', () => {
+  const WF = '.github/workflows/deploy.yml';
+  const repo = () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, '.github/workflows'), { recursive: true });
+    writeFileSync(join(dir, WF), REVIEW_WORKFLOW);
+    return dir;
+  };
+  const opts = (dir: string) => ({ paths: ['.'], cwd: dir, write: true });
+
+  test('only accepted fixes are written; the next review offers only what was skipped', async () => {
+    const dir = repo();
+    const first = scripted(['n', 'y', 'y', 'n']);
+    const r = await runInteractive(opts(dir), first.ask, () => {});
+    expect(first.offers.map((o) => o.finding.ruleId)).toEqual(['oidc-auth', 'deploy-retry', 'strict-shell', 'expression-injection']);
+    expect(r.files.map((f) => [f.path, f.status, f.written])).toEqual([[WF, 'changed', true]]);
+    expect(readFileSync(join(dir, WF), 'utf8')).toBe(fixed(REVIEW_WORKFLOW, ['deploy-retry', 'strict-shell']));
+    const second = scripted(['n', 'n']);
+    const again = await runInteractive(opts(dir), second.ask, () => {});
+    expect(second.offers.map((o) => o.finding.ruleId)).toEqual(['oidc-auth', 'expression-injection']);
+    expect(again.files.map((f) => [f.status, f.written])).toEqual([['unchanged', false]]);
+    expect(readFileSync(join(dir, WF), 'utf8')).toBe(fixed(REVIEW_WORKFLOW, ['deploy-retry', 'strict-shell']));
+  });
+
+  test('abort leaves the file under review as it was; quit stops before the next file', async () => {
+    const dir = repo();
+    writeFileSync(join(dir, '.github/workflows/other.yml'), REVIEW_WORKFLOW);
+    const aborted = await runInteractive(opts(dir), scripted(['y', 'abort']).ask, () => {});
+    expect(aborted).toMatchObject({ stop: 'abort', notReviewed: 1 });
+    expect(readFileSync(join(dir, WF), 'utf8')).toBe(REVIEW_WORKFLOW);
+    const quit = await runInteractive(opts(dir), scripted(['y', 'q']).ask, () => {});
+    expect(quit).toMatchObject({ stop: 'quit', notReviewed: 1, accepted: 1 });
+    expect(readFileSync(join(dir, WF), 'utf8')).toBe(fixed(REVIEW_WORKFLOW, ['oidc-auth']));
+    expect(readFileSync(join(dir, '.github/workflows/other.yml'), 'utf8')).toBe(REVIEW_WORKFLOW);
+  });
+});
+
+describe('CLI', () => {
+  test('without a terminal: exit 2, a clear message, nothing written', () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, '.github/workflows'), { recursive: true });
+    writeFileSync(join(dir, '.github/workflows/deploy.yml'), REVIEW_WORKFLOW);
+    const r = runCli(['--interactive'], dir, '');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(`${NO_TTY}\n`);
+    expect(r.stdout).toBe('');
+    expect(readFileSync(join(dir, '.github/workflows/deploy.yml'), 'utf8')).toBe(REVIEW_WORKFLOW);
+  });
+
+  test.each([
+    [['--check'], '--check (--interactive writes what you accept)'],
+    [['--format', 'json'], '--format json (--interactive prints text)'],
+    [['--jobs', '2'], '--jobs > 1 (--interactive runs in-process)'],
+    [['--patch-dir', 'p', '--html', 'r.html'], '--patch-dir, --html'],
+  ])('--interactive %j: exit 2', (flags, why) => {
+    const r = runCli(['--interactive', ...flags], tempDir(), '');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(`wf-fix: --interactive cannot be combined with ${why}\nRun wf-fix --help for usage.\n`);
+  });
+});
