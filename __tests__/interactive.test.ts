@@ -7,24 +7,7 @@ import { PLAIN } from '../src/report/text.js';
 import { processText, type ProcessOptions } from '../src/workflow/engine.js';
 import { TRANSFORMS } from '../transforms/index.js';
 import { fixed, lines, runCli, tempDir } from './helpers.js';
-
-/** Four fixable findings; strict-shell shows up only once deploy-retry made the last script multi-line. */
-export const REVIEW_WORKFLOW = lines(
-  'name: deploy',
-  'on: push',
-  'jobs:',
-  '  deploy:',
-  '    runs-on: ubuntu-latest',
-  '    steps:',
-  '      - uses: actions/checkout@v4',
-  '      - uses: aws-actions/configure-aws-credentials@v4',
-  '        with:',
-  '          aws-access-key-id: ${{ secrets.AWS_ACCESS_KEY_ID }}',
-  '          aws-secret-access-key: ${{ secrets.AWS_SECRET_ACCESS_KEY }}',
-  '          aws-region: us-east-1',
-  '      - run: echo "title ${{ github.event.head_commit.message }}"',
-  '      - run: npx cdk deploy --all --require-approval never',
-);
+import { REVIEW_WORKFLOW } from './interactive-fixture.js';
 
 const engineFor = (text: string) => (accept: NonNullable<ProcessOptions['accept']>) =>
   processText(text, { config: defaultConfig(), transforms: TRANSFORMS, file: 'deploy.yml', accept });

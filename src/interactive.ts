@@ -242,9 +242,9 @@ export async function runInteractive(opts: RunOptions, ask: Ask, say: (line: str
     const packageScripts = configs.packageScripts.forRoot(repositoryRoot(f.path));
     const engine: Engine = (accept) => processText(raw, { config, transforms, file: path, bashCheck: opts.bashCheck, packageScripts, accept });
     const r = await reviewFile(path, engine, ask, acceptAll, say);
-    out.accepted += r.accepted;
-    out.skipped += r.skipped;
     if (r.stop) out.stop = r.stop;
+    if (r.stop !== 'abort') out.accepted += r.accepted;
+    out.skipped += r.skipped;
     const { original: _original, output, ...rest } = r.outcome;
     const base = { path, absPath: f.path, diff: '', written: false };
     if (r.stop === 'abort') {
