@@ -2,7 +2,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultConfig } from '../src/config.js';
-import { helpText, reviewFile, runInteractive, terminalAsk, type Answer, type Offer, NO_TTY } from '../src/interactive.js';
+import { helpText, NO_TTY, reviewFile, runInteractive, terminalAsk, visible, type Answer, type Offer } from '../src/interactive.js';
 import { PLAIN } from '../src/report/text.js';
 import { processText, type ProcessOptions } from '../src/workflow/engine.js';
 import { TRANSFORMS } from '../transforms/index.js';
@@ -114,6 +114,16 @@ describe('terminalAsk: keys', () => {
       '\nw.yml:4:9 [strict-shell] no set -e\n    note: one note\n@@ -1,2 +1,2 @@\n a\n-b\n+c\n'
       + `${prompt}?\n${helpText('strict-shell')}${prompt}x\nunknown answer; ? for help\n${prompt}y\n`,
     );
+  });
+
+  test('hostile: escape sequences from the workflow are shown in caret notation, never sent to the terminal', async () => {
+    let out = '';
+    const title = '\u001b]0;pwned\u0007';
+    const hostile: Offer = { ...offer, hunk: `@@ -1 +1 @@\n-a\n+      - name: x${title}\u001b[2J\n`, finding: { ...offer.finding, message: `step 'x${title}'`, notes: ['\u009b31m\u007f\ttab'] } };
+    await terminalAsk(keys(['y']), (s) => { out += s; }, PLAIN)(hostile);
+    expect(out).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    expect(out).toContain("[strict-shell] step 'x^[]0;pwned^G'\n    note: \\u009b31m^?\ttab\n@@ -1 +1 @@\n-a\n+      - name: x^[]0;pwned^G^[[2J\n");
+    expect(visible('a\tb\nc\u0000')).toBe('a\tb\nc^@');
   });
 
   test.each([['n', 'n'], ['a', 'a'], ['q', 'q'], ['ctrl-c', 'abort'], ['ctrl-d', 'abort']])('%s -> %s', async (key, want) => {

@@ -152,13 +152,25 @@ export function helpText(ruleId: string): string {
   ].join('\n') + '\n';
 }
 
+/**
+ * Text from the workflow as the terminal should show it: control characters
+ * (an escape sequence in a step name or script could retitle the window or
+ * rewrite the screen) in caret notation, ^[ for ESC; newlines and tabs kept.
+ */
+export function visible(s: string): string {
+  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (ch) => {
+    const code = ch.charCodeAt(0);
+    return code < 0x20 ? `^${String.fromCharCode(code + 64)}` : code === 0x7f ? '^?' : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
 /** The prompt: the finding, its notes and the coloured hunk, then one key (as `git add -p`). */
 export function terminalAsk(keys: KeySource, write: (s: string) => void, c: Palette): Ask {
   return async (o) => {
     const f = o.finding;
-    write(`\n${c.bold(`${o.path}:${f.line}:${f.column}`)} [${f.ruleId}] ${f.message}\n`);
-    for (const n of f.notes) write(`    note: ${n}\n`);
-    const hunk = o.hunk.slice(o.hunk.indexOf('\n@@') + 1);
+    write(`\n${c.bold(visible(`${o.path}:${f.line}:${f.column}`))} [${f.ruleId}] ${visible(f.message)}\n`);
+    for (const n of f.notes) write(`    note: ${visible(n)}\n`);
+    const hunk = visible(o.hunk.slice(o.hunk.indexOf('\n@@') + 1));
     write(colorDiff(hunk.endsWith('\n') ? hunk : hunk + '\n', c));
     for (;;) {
       write(c.cyan(`(${o.index}/${o.known}) Apply this fix [y,n,a,q,?]? `));
@@ -290,7 +302,7 @@ export async function interactiveMain(opts: RunOptions, io: InteractiveIo): Prom
   const keys = ttyKeys(io.stdin);
   let result: InteractiveResult;
   try {
-    result = await runInteractive({ ...opts, write: true }, terminalAsk(keys, write, c), (l) => write(`${c.dim(l)}\n`));
+    result = await runInteractive({ ...opts, write: true }, terminalAsk(keys, write, c), (l) => write(`${c.dim(visible(l))}\n`));
   } finally {
     keys.close();
   }
