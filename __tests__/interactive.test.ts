@@ -5,7 +5,9 @@ import { defaultConfig } from '../src/config.js';
 import { helpText, NO_TTY, reviewFile, runInteractive, terminalAsk, visible, type Answer, type Offer } from '../src/interactive.js';
 import { PLAIN } from '../src/report/text.js';
 import { processText, type ProcessOptions } from '../src/workflow/engine.js';
+import type { Transform } from '../src/transform.js';
 import { TRANSFORMS } from '../transforms/index.js';
+import { STEPS_ANCHOR } from './anchor-fixtures.js';
 import { fixed, lines, runCli, tempDir } from './helpers.js';
 import { REVIEW_WORKFLOW } from './interactive-fixture.js';
 
@@ -87,6 +89,41 @@ describe('reviewFile: one fix at a time', () => {
     expect(r.outcome.output).toBe(fixed(REVIEW_WORKFLOW, ['oidc-auth']));
     const abort = scripted(['y', 'abort']);
     expect((await reviewFile('deploy.yml', engineFor(REVIEW_WORKFLOW), abort.ask, new Set(), () => {})).stop).toBe('abort');
+  });
+
+  test('a fix the validation gate refuses is not offered, and said so; the others are', async () => {
+    const { ask, offers } = scripted(['y']);
+    const said: string[] = [];
+    const transforms = TRANSFORMS.filter((t) => t.meta.id === 'oidc-auth' || t.meta.id === 'expression-injection');
+    const engine = (accept: NonNullable<ProcessOptions['accept']>) => processText(STEPS_ANCHOR, { config: defaultConfig(), transforms, file: 'ci.yml', accept });
+    const r = await reviewFile('ci.yml', engine, ask, new Set(), (l) => said.push(l));
+    expect(offers.map((o) => o.finding.ruleId)).toEqual(['oidc-auth']);
+    expect(said).toEqual([
+      'not offered (the fix is refused): ci.yml:6:20 [expression-injection] ' + r.outcome.findings.find((f) => f.ruleId === 'expression-injection')!.message
+      + ': validation gate: step list shared through &steps by jobs a, b: the edit would change every use, and the fix declared only jobs.a.steps',
+    ]);
+    expect(r.outcome.output).toBe(fixed(STEPS_ANCHOR, ['oidc-auth']));
+  });
+
+  test('a fix whose script fails bash -n is not offered (the engine retries the file without it)', async () => {
+    const INPUT = lines('on: push', 'jobs:', '  build:', '    runs-on: ubuntu-latest', '    steps:', '      - run: npm ci');
+    const broken: Transform = {
+      meta: { id: 'broken', title: 'broken', severity: 'warning', fixesSection: 'test', description: 'test' },
+      find: (ctx) => {
+        const step = ctx.wf.jobs[0]!.steps[0]!;
+        return step.script === 'npm ci' ? [{ ruleId: 'broken', message: 'broken finding', offset: step.node.range![0], path: step.path, fixable: true }] : [];
+      },
+      fix: (ctx) => ({ edits: [{ start: ctx.text.indexOf('npm ci'), end: ctx.text.indexOf('npm ci') + 6, text: 'if then' }], declares: [{ path: ['jobs', 'build', 'steps', 0, 'run'] }] }),
+    };
+    const { ask, offers } = scripted([]);
+    const said: string[] = [];
+    const engine = (accept: NonNullable<ProcessOptions['accept']>) => processText(INPUT, { config: defaultConfig(), transforms: [broken], file: 'ci.yml', accept });
+    const r = await reviewFile('ci.yml', engine, ask, new Set(), (l) => said.push(l));
+    expect(offers).toEqual([]);
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(/^not offered \(the fix is refused\): ci\.yml:6:9 \[broken\] broken finding: validation gate: a run: script it generates or modifies fails bash -n \(bash: .*syntax error/);
+    expect(r).toMatchObject({ accepted: 0, skipped: 1 });
+    expect(r.outcome.output).toBe(INPUT);
   });
 
   test('n everywhere: nothing changes', async () => {

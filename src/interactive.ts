@@ -88,14 +88,12 @@ export async function reviewFile(path: string, engine: Engine, ask: Ask, acceptA
   /** The engine with the accepted fixes (and `extra`); the undecided fixes it was asked about, in the order asked. */
   const run = (extra?: string) => {
     const undecided = new Map<string, ReportedFinding>();
-    let extraFinding: ReportedFinding | undefined;
     const outcome = engine((f, key) => {
-      if (key === extra) extraFinding = f;
       if (accepted.has(key) || key === extra) return true;
       if (!declined.has(key) && !undecided.has(key)) undecided.set(key, f);
       return false;
     });
-    return { outcome, undecided, extraFinding };
+    return { outcome, undecided };
   };
   let state = run();
   let offered = 0;
@@ -107,8 +105,11 @@ export async function reviewFile(path: string, engine: Engine, ask: Ask, acceptA
     const [key, finding] = next;
     const trial = run(key);
     const where = `${path}:${finding.line}:${finding.column} [${finding.ruleId}] ${finding.message}`;
-    const refused = trial.outcome.status === 'error' ? trial.outcome.reason
-      : trial.extraFinding?.rejected && !trial.extraFinding.fixed ? trial.extraFinding.skippedBecause : undefined;
+    // The trial's own report of this finding: after a bash -n failure the engine processes the file
+    // again without the fix, so the object the predicate saw may not be the one reported.
+    const same = (x: ReportedFinding) => x.ruleId === finding.ruleId && x.message === finding.message && x.line === finding.line && x.column === finding.column;
+    const tried = trial.outcome.findings.find((x) => same(x) && x.rejected && !x.fixed);
+    const refused = trial.outcome.status === 'error' ? trial.outcome.reason : tried?.skippedBecause;
     if (refused !== undefined) {
       declined.add(key);
       say(`not offered (the fix is refused): ${where}: ${refused}`);
