@@ -248,7 +248,13 @@ export async function runInteractive(opts: RunOptions, ask: Ask, say: (line: str
       continue;
     }
     const path = displayPath(opts.cwd, f.path);
-    const bytes = readFileSync(f.path);
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(f.path);
+    } catch (e) {
+      results.push({ ...probe, status: 'error', reason: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, findings: [] });
+      continue;
+    }
     const raw = bytes.toString('utf8');
     const config = configs.forFile(f.path);
     const transforms = selectTransforms(config, opts.only, opts.skip, opts.transforms);
