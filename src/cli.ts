@@ -11,6 +11,7 @@ import { readReposFile } from './bulk/repos.js';
 import { parseShard, shardLabel, type Shard } from './bulk/shard.js';
 import { runBulk } from './bulk/run-bulk.js';
 import { repositoryTable } from './bulk/table.js';
+import { interactiveConflict, interactiveMain } from './interactive.js';
 import { htmlReport } from './report/html.js';
 import { jsonReport } from './report/json.js';
 import { mergeReportsMain } from './report/merge-cli.js';
@@ -33,6 +34,7 @@ async function main(argv: string[]): Promise<number> {
     .usage('$0 [paths..]\n\nRepairs GitHub Actions workflows that deploy AWS (CDK) apps. Default: dry run, a unified diff on stdout.')
     .option('write', { type: 'boolean', describe: 'apply the fixes to the files' })
     .option('check', { type: 'boolean', describe: 'apply nothing; exit 1 if any fix is pending' })
+    .option('interactive', { alias: 'i', type: 'boolean', describe: 'review each fix as a hunk and answer y/n/a/q (as git add -p); writes only the accepted fixes (needs a terminal)' })
     .option('only', { type: 'string', describe: 'comma-separated transform ids to run' })
     .option('skip', { type: 'string', describe: 'comma-separated transform ids not to run' })
     .option('format', { choices: ['text', 'json', 'sarif', 'html'] as const, default: 'text' as const, describe: 'output format (json: versioned report; sarif: SARIF 2.1.0 for code scanning; html: self-contained review page)' })
@@ -57,6 +59,8 @@ async function main(argv: string[]): Promise<number> {
       if (a.jobs !== undefined && (!Number.isInteger(a.jobs) || a.jobs < 1)) throw new UsageError('--jobs must be a whole number >= 1');
       if (a['git-branch'] !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._\/-]*$/.test(a['git-branch'])) throw new UsageError(`--git-branch: invalid branch name ${a['git-branch']}`);
       if (a.shard !== undefined && typeof parseShard(a.shard) === 'string') throw new UsageError(parseShard(a.shard) as string);
+      const interactive = a.interactive ? interactiveConflict({ check: a.check, format: a.format, jobs: a.jobs, patchDir: a['patch-dir'], gitBranch: a['git-branch'], shard: a.shard, html: a.html, trustPolicyDir: a['trust-policy-dir'] }) : undefined;
+      if (interactive) throw new UsageError(interactive);
       const trustProblem = checkTrustOptions({ repo: a.repo, immutableIds: a['immutable-ids'] });
       if (trustProblem) throw new UsageError(trustProblem);
       return true;
@@ -64,6 +68,7 @@ async function main(argv: string[]): Promise<number> {
     .example('$0', 'print the fixes for every workflow under . as a patch')
     .example('$0 > fix.patch && git apply fix.patch', 'same as --write, via git')
     .example('$0 --write --role-arn arn:aws:iam::123456789012:role/deploy', 'apply, with an explicit OIDC role')
+    .example('$0 --interactive', 'review the fixes one at a time and write the accepted ones')
     .example('$0 --check --only oidc-auth .github/workflows', 'CI gate: exit 1 if long-lived keys remain')
     .example('$0 --format json repos/*', 'machine-readable findings and diffs for many repositories')
     .example('$0 --repos-from repos.txt --patch-dir patches', 'one patch per repository, for review')
@@ -119,6 +124,10 @@ async function main(argv: string[]): Promise<number> {
     paths = ['.'];
   }
   const cwd = process.cwd();
+  if (args.interactive) {
+    return interactiveMain({ paths, cwd, write: true, only, skip, configFile: args.config, roleArn: args['role-arn'], toolVersion: pkg.version, transforms: TRANSFORMS },
+      { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, color: args.color, verbose: args.verbose });
+  }
   const shard = args.shard === undefined ? undefined : (parseShard(args.shard) as Shard);
   const bar = progressBar();
   const result = await runBulk({

@@ -71,6 +71,12 @@ export interface ProcessOptions {
   bashCheck?: boolean;
   /** package.json scripts of the file's repository, for transforms that follow `npm run X`. */
   packageScripts?: PackageScriptsLookup;
+  /**
+   * Asked before each computed fix is applied (--interactive): false leaves
+   * the finding unfixed (pending) in this run. `key` is the engine's finding
+   * key (rule, job, message, ordinal), the same in every pass of a run.
+   */
+  accept?: (finding: ReportedFinding, key: string) => boolean;
 }
 
 interface Parsed {
@@ -477,6 +483,7 @@ function processTextUnguarded(raw: string, opts: ProcessOptions, banned: Readonl
         }
         for (const n of finding.notes ?? []) if (!r.notes.includes(n)) r.notes.push(n);
         if (!fix || fix.edits.length === 0) continue;
+        if (opts.accept && !opts.accept(r, key)) continue;
         const own = composeEdits(fix.edits);
         if ('overlapAt' in own) {
           reject(finding, `internal error in ${id}: its fix has overlapping edits at line ${at(offsetInOriginal(history, own.overlapAt)).line}`);
