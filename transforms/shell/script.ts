@@ -99,8 +99,8 @@ export function maskExpressions(script: string): string {
 
 const SPECIAL_PARAMS = new Set(['@', '*', '#', '?', '$', '!', '-', '0', '_']);
 const KEYWORDS = new Set(['if', 'then', 'elif', 'else', 'fi', 'while', 'until', 'for', 'select', 'do', 'done', 'case', 'esac', '{', '}', '!', 'time', 'function', '[[', 'coproc']);
-const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)(\[[^\]]*\])?\+?=/;
-const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)(\[[^\]]*\])?\+?=/;
+export const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function isSpecialParam(name: string): boolean {
   return SPECIAL_PARAMS.has(name);
