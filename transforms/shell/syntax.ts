@@ -171,8 +171,19 @@ class TreeReader {
     }
   }
 
+  /**
+   * Known grammar faults (tree-sitter-bash issues #306, #315): in `$A:$B`,
+   * `X=$P:$HOME/b` or `/x/$1` the second `$` comes out as a bare token and
+   * the name after it as a word of its own (even as a new command). A bare
+   * `$` before a name is always an expansion in bash, so such a tree is wrong.
+   */
+  readonly misparsed: number[] = [];
+
   visit(n: Node): void {
     if (n.isError) { this.visitChildren(n); return; }
+    if (n.type === 'concatenation' || n.type === 'command_name') {
+      for (const c of kids(n)) if (c.type === '$' && !c.isNamed && /[A-Za-z0-9_{(@*#?$!-]/.test(this.s[c.endIndex] ?? '')) this.misparsed.push(c.startIndex);
+    }
     switch (n.type) {
       case 'program': this.statements(kids(n)); return;
       case 'comment': this.mark(n.startIndex, n.endIndex, 'comment'); return;
@@ -554,7 +565,8 @@ export function analyseScript(script: string): ScriptFacts {
   try {
     r.visit(tree.rootNode);
     const error = errorOffset(tree.rootNode);
-    if (error !== undefined) r.problems.unshift(`bash grammar could not parse line ${lineOf(masked, error)}`);
+    const misparsed = [error, ...r.misparsed].filter((o): o is number => o !== undefined).sort((a, b) => a - b)[0];
+    if (misparsed !== undefined) r.problems.unshift(`bash grammar could not parse line ${lineOf(masked, misparsed)}`);
   } finally {
     tree.delete();
   }
