@@ -40,8 +40,8 @@ describe('shell syntax (tree-sitter-bash)', () => {
       'a:true', 'b:true', 'c:false', 'd:false', 'E:true', 'F:true', 'G:true', 'i:true', 'h:true', 'h:true', 'h:true', 'k:true', 'e:false',
     ]);
     expect(f.backgrounds).toEqual([f.script.lastIndexOf('&')]);
-    const g = analyseScript('x=1\necho "$x"\n(y=1)\necho "$y"');
-    expect(g.reads.map((r) => assignedBefore(g, r))).toEqual([true, false]);
+    const g = analyseScript('x=1\necho "$x"\n(y=1)\necho "$y"\nprintf a | while read -r l; do echo "$l"; done\necho "$l"');
+    expect(g.reads.map((r) => `${r.name}:${assignedBefore(g, r)}`)).toEqual(['x:true', 'y:false', 'l:true', 'l:false']);
   });
 
   test('quoting context at every ${{ }} occurrence', () => {

@@ -306,15 +306,17 @@ class TreeReader {
     }
   }
 
-  /** Pipeline elements: each runs in a subshell; the second and later in a 'pipe' frame of their own. */
+  /**
+   * Pipeline elements each run in a subshell: the first one's assignments are
+   * not definite; the second and later run in a 'pipe' frame of their own
+   * (what they assign holds inside that frame only).
+   */
   private pipeline(elements: Node[], continued: boolean): void {
-    this.withState({ piped: true }, () => {
-      elements.forEach((e, k) => {
-        if (k === 0 && !continued) { this.visit(e); return; }
-        this.push('pipe', e.startIndex);
-        this.visit(e);
-        this.pop(e.endIndex);
-      });
+    elements.forEach((e, k) => {
+      if (k === 0 && !continued) { this.withState({ piped: true }, () => this.visit(e)); return; }
+      this.push('pipe', e.startIndex);
+      this.withState({ piped: false }, () => this.visit(e));
+      this.pop(e.endIndex);
     });
   }
 
