@@ -36,7 +36,8 @@ import { rewriteCode, type CodeItem } from './shell/code-readers.js';
 import { findExpressions, parseExpression, expressionBody, type FoundExpression } from './shell/expr-lexer.js';
 import { classifyExpression, CONTEXT_NAMES, expressionKey, matrixTrust, readVariable, sameExpression, type MatrixTrust } from './shell/expressions.js';
 import { editScriptValue, stepShell, textOffset } from './shell/run-step.js';
-import { analyseScript, namesUsed, type ScriptFacts } from './shell/script.js';
+import { namesUsed, type ScriptFacts } from './shell/script.js';
+import { analyseScript } from './shell/syntax.js';
 import { RUNNER_VARIABLES } from './shell/strict.js';
 
 export const meta: TransformMeta = {
@@ -183,6 +184,7 @@ function planTarget(wf: Workflow, job: Job, step: Step, target: Target, trust: M
       codeItems.push({ start: e.start, end: e.end, text: e.text, name, numeric: NUMERIC.test(name), json: tree.type === 'call' && tree.name.toLowerCase() === 'tojson' });
       continue;
     }
+    if (facts.problems.length) { refused ??= facts.problems[0]; continue; }
     const ctx = facts.context[e.start]!;
     if (standsAsCommand(facts, e)) {
       refused ??= `${e.text} stands as the command itself (its value runs as a command line); quoting it would change what the script does, so review it by hand`;

@@ -86,12 +86,17 @@ export interface ScriptFacts {
   expressions: { start: number; end: number; text: string }[];
 }
 
-/** Same-length mask for GitHub expressions (line breaks kept): inert in every shell context. */
+/**
+ * Same-length mask for GitHub expressions (line breaks kept): inert in every
+ * shell context. Digits, so the mask is a plain word where a word stands, a
+ * number inside arithmetic (`$(( ${{ x }} + 1 ))` still parses), and never a
+ * name (no variable read, no assignment).
+ */
 export function maskExpressions(script: string): string {
   let out = '';
   let at = 0;
   for (const e of findExpressions(script)) {
-    out += script.slice(at, e.start) + e.text.replace(/[^\n]/g, ':');
+    out += script.slice(at, e.start) + e.text.replace(/[^\n]/g, '0');
     at = e.end;
   }
   return out + script.slice(at);
