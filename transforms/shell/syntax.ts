@@ -558,8 +558,25 @@ class TreeReader {
   }
 }
 
+/**
+ * Facts of recent scripts: the engine runs every transform on every pass, and
+ * deploy recognition reads each step's script again for each of them. Facts
+ * are never modified after they are made, so one object serves every reader.
+ */
+const recent = new Map<string, ScriptFacts>();
+const RECENT_LIMIT = 256;
+
 /** Read a script once; every fix asks its questions of the result. */
 export function analyseScript(script: string): ScriptFacts {
+  const known = recent.get(script);
+  if (known) return known;
+  const facts = readScript(script);
+  if (recent.size >= RECENT_LIMIT) recent.delete(recent.keys().next().value!);
+  recent.set(script, facts);
+  return facts;
+}
+
+function readScript(script: string): ScriptFacts {
   const masked = maskExpressions(script);
   const tree = bashParser().parse(masked);
   if (!tree) throw new Error('the bash grammar returned no tree');
