@@ -44,19 +44,21 @@ describe('shell syntax (tree-sitter-bash)', () => {
     expect(g.reads.map((r) => `${r.name}:${assignedBefore(g, r)}`)).toEqual(['x:true', 'y:false', 'l:true', 'l:false']);
   });
 
-  test('quoting context at every ${{ }} occurrence', () => {
-    expect(ctxAt('echo ${{ a }}', '${{')).toBe('none');
-    expect(ctxAt('echo "${{ a }}"', '${{')).toBe('double');
-    expect(ctxAt("echo '${{ a }}'", '${{')).toBe('single');
-    expect(ctxAt("echo $'${{ a }}'", '${{')).toBe('ansi');
-    expect(ctxAt('echo x # ${{ a }}', '${{')).toBe('comment');
-    expect(ctxAt('cat <<EOF\n${{ a }}\nEOF', '${{')).toBe('heredoc');
-    expect(ctxAt("cat <<'EOF'\n${{ a }}\nEOF", '${{')).toBe('heredoc-literal');
-    expect(ctxAt('cat <<-"EOF"\n\t${{ a }}\n\tEOF', '${{')).toBe('heredoc-literal');
-    expect(ctxAt('echo "${X:-${{ a }}}"', '${{')).toBe('param-double');
-    expect(ctxAt('echo `x ${{ a }}`', '${{')).toBe('backtick');
-    expect(ctxAt('echo "$(x ${{ a }})"', '${{')).toBe('none');
-    expect(ctxAt('echo $(( ${{ a }} + 1 ))', '${{')).toBe('arith');
+  test.each([
+    ['echo ${{ a }}', 'none'],
+    ['echo "${{ a }}"', 'double'],
+    ["echo '${{ a }}'", 'single'],
+    ["echo $'${{ a }}'", 'ansi'],
+    ['echo x # ${{ a }}', 'comment'],
+    ['cat <<EOF\n${{ a }}\nEOF', 'heredoc'],
+    ["cat <<'EOF'\n${{ a }}\nEOF", 'heredoc-literal'],
+    ['cat <<-"EOF"\n\t${{ a }}\n\tEOF', 'heredoc-literal'],
+    ['echo "${X:-${{ a }}}"', 'param-double'],
+    ['echo `x ${{ a }}`', 'backtick'],
+    ['echo "$(x ${{ a }})"', 'none'],
+    ['echo $(( ${{ a }} + 1 ))', 'arith'],
+  ])('quoting context of the ${{ }} in %j: %s', (script, ctx) => {
+    expect(ctxAt(script, '${{')).toBe(ctx);
   });
 
   test('an ERROR node becomes "bash grammar could not parse line N"', () => {

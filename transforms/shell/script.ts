@@ -113,6 +113,55 @@ export function isPositional(name: string): boolean {
   return /^[1-9][0-9]*$/.test(name);
 }
 
+/**
+ * What a builtin does to variables: the names `read`, `mapfile`, `printf -v`
+ * and `getopts` assign (in effect at `at`, the end of the command), and
+ * `source` / `eval`, which make variable use unknowable.
+ */
+export function builtinEffects(c: SimpleCommand): { assigns: string[]; at: number; opaque: ScriptFacts['opaque'] } {
+  const out: { assigns: string[]; at: number; opaque: ScriptFacts['opaque'] } = { assigns: [], at: c.end, opaque: [] };
+  const [first, ...args] = c.words;
+  if (!first?.plain) return out;
+  out.at = c.words[c.words.length - 1]!.end;
+  const plainArgs = args.filter((w) => w.plain).map((w) => w.text);
+  switch (first.text) {
+    case 'read': {
+      const withArg = new Set(['-d', '-n', '-N', '-p', '-t', '-u', '-i']);
+      const names: string[] = [];
+      for (let k = 0; k < plainArgs.length; k++) {
+        const a = plainArgs[k]!;
+        if (a === '-a' && plainArgs[k + 1]) { names.push(plainArgs[++k]!); continue; }
+        if (withArg.has(a)) { k++; continue; }
+        if (a.startsWith('-')) continue;
+        if (NAME.test(a)) names.push(a);
+      }
+      if (!names.length) names.push('REPLY');
+      out.assigns.push(...names);
+      break;
+    }
+    case 'mapfile': case 'readarray': {
+      const last = plainArgs.filter((a, k) => !a.startsWith('-') && !['-d', '-n', '-O', '-s', '-u', '-C', '-c'].includes(plainArgs[k - 1] ?? '')).pop();
+      out.assigns.push(last && NAME.test(last) ? last : 'MAPFILE');
+      break;
+    }
+    case 'printf': {
+      const k = plainArgs.indexOf('-v');
+      if (k >= 0 && plainArgs[k + 1] && NAME.test(plainArgs[k + 1]!)) out.assigns.push(plainArgs[k + 1]!);
+      break;
+    }
+    case 'getopts':
+      if (plainArgs[1] && NAME.test(plainArgs[1])) out.assigns.push(plainArgs[1]);
+      break;
+    case 'source': case '.':
+      out.opaque.push({ reason: `sources ${args[0]?.text ?? 'a file'}, which may read unset variables`, offset: first.start });
+      break;
+    case 'eval':
+      out.opaque.push({ reason: 'uses eval', offset: first.start });
+      break;
+  }
+  return out;
+}
+
 /** Every variable name the script reads or assigns (to keep new names clear of them). */
 export function namesUsed(facts: ScriptFacts): Set<string> {
   return new Set([...facts.reads.map((r) => r.name), ...facts.assigns.map((a) => a.name)]);

@@ -23,7 +23,7 @@ import { createRequire } from 'node:module';
 import { Language, Parser, type Node } from 'web-tree-sitter';
 import { findExpressions } from './expr-lexer.js';
 import {
-  ASSIGNMENT, isSpecialParam, maskExpressions, NAME,
+  ASSIGNMENT, builtinEffects, isSpecialParam, maskExpressions, NAME,
   type Frame, type FrameKind, type QuoteContext, type ScriptFacts, type SimpleCommand, type VarAssign, type VarRead, type Word,
 } from './script.js';
 
@@ -265,45 +265,9 @@ class TreeReader {
   }
 
   private builtinEffects(c: SimpleCommand): void {
-    const [first, ...args] = c.words;
-    if (!first?.plain) return;
-    const end = c.words[c.words.length - 1]!.end;
-    const plainArgs = args.filter((w) => w.plain).map((w) => w.text);
-    switch (first.text) {
-      case 'read': {
-        const withArg = new Set(['-d', '-n', '-N', '-p', '-t', '-u', '-i']);
-        const names: string[] = [];
-        for (let k = 0; k < plainArgs.length; k++) {
-          const a = plainArgs[k]!;
-          if (a === '-a' && plainArgs[k + 1]) { names.push(plainArgs[++k]!); continue; }
-          if (withArg.has(a)) { k++; continue; }
-          if (a.startsWith('-')) continue;
-          if (NAME.test(a)) names.push(a);
-        }
-        if (!names.length) names.push('REPLY');
-        for (const n of names) this.assign(n, end);
-        break;
-      }
-      case 'mapfile': case 'readarray': {
-        const last = plainArgs.filter((a, k) => !a.startsWith('-') && !['-d', '-n', '-O', '-s', '-u', '-C', '-c'].includes(plainArgs[k - 1] ?? '')).pop();
-        this.assign(last && NAME.test(last) ? last : 'MAPFILE', end);
-        break;
-      }
-      case 'printf': {
-        const k = plainArgs.indexOf('-v');
-        if (k >= 0 && plainArgs[k + 1] && NAME.test(plainArgs[k + 1]!)) this.assign(plainArgs[k + 1]!, end);
-        break;
-      }
-      case 'getopts':
-        if (plainArgs[1] && NAME.test(plainArgs[1])) this.assign(plainArgs[1], end);
-        break;
-      case 'source': case '.':
-        this.opaque.push({ reason: `sources ${args[0]?.text ?? 'a file'}, which may read unset variables`, offset: first.start });
-        break;
-      case 'eval':
-        this.opaque.push({ reason: 'uses eval', offset: first.start });
-        break;
-    }
+    const effects = builtinEffects(c);
+    for (const n of effects.assigns) this.assign(n, effects.at);
+    this.opaque.push(...effects.opaque);
   }
 
   /**
