@@ -85,7 +85,7 @@ function disagreements(script: string): string[] {
   for (const x of [...minus(assignsOf(old), assignsOf(now)), ...minus(assignsOf(now), assignsOf(old))]) out.push(`assigns: ${x}`);
   const opaque = (f: ScriptFacts) => f.opaque.map((x) => x.reason);
   for (const x of [...minus(opaque(old), opaque(now)), ...minus(opaque(now), opaque(old))]) out.push(`opaque: ${x}`);
-  for (const e of old.expressions) if (old.context[e.start] !== now.context[e.start]) out.push(`context: ${old.context[e.start]} -> ${now.context[e.start]}`);
+  for (const e of old.expressions) if (old.contextAt(e.start) !== now.contextAt(e.start)) out.push(`context: ${old.contextAt(e.start)} -> ${now.contextAt(e.start)}`);
   if (JSON.stringify(old.backgrounds) !== JSON.stringify(now.backgrounds)) out.push('backgrounds');
   return out;
 }

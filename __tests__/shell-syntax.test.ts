@@ -3,7 +3,7 @@ import { assignedBefore, type ScriptFacts } from '../transforms/shell/script.js'
 
 const words = (f: ScriptFacts) => f.commands.map((c) => c.words.map((w) => f.script.slice(w.start, w.end)).join(' '));
 const kinds = (f: ScriptFacts, cmd: string) => f.commands.find((c) => c.words[0]?.text === cmd)!.frames.map((x) => x.kind);
-const ctxAt = (script: string, needle: string) => { const f = analyseScript(script); return f.context[script.indexOf(needle)]; };
+const ctxAt = (script: string, needle: string) => { const f = analyseScript(script); return f.contextAt(script.indexOf(needle)); };
 
 describe('shell syntax (tree-sitter-bash)', () => {
   test.each([

@@ -628,7 +628,7 @@ export function legacyAnalyseScript(script: string): ScriptFacts {
   const expressions = findExpressions(script).map(({ start, end, text }) => ({ start, end, text }));
   return {
     script,
-    context: r.context,
+    contextAt: (offset) => r.context[offset] ?? 'none',
     commands: r.commands,
     frames: r.frames,
     reads: r.reads,

@@ -69,8 +69,8 @@ export interface VarAssign {
 
 export interface ScriptFacts {
   script: string;
-  /** Quote context of every offset of the script. */
-  context: QuoteContext[];
+  /** Quote context at an offset of the script. */
+  contextAt(offset: number): QuoteContext;
   commands: SimpleCommand[];
   frames: Frame[];
   reads: VarRead[];
@@ -160,6 +160,25 @@ export function builtinEffects(c: SimpleCommand): { assigns: string[]; at: numbe
       break;
   }
   return out;
+}
+
+const CONTEXTS: readonly QuoteContext[] = ['none', 'double', 'single', 'ansi', 'comment', 'heredoc', 'heredoc-literal', 'backtick', 'arith', 'param', 'param-double'];
+
+/** Quote contexts of every offset, one byte each (scripts' facts are kept for reuse). */
+export class ContextMap {
+  private readonly codes: Uint8Array;
+
+  constructor(length: number) {
+    this.codes = new Uint8Array(length);
+  }
+
+  mark(from: number, to: number, ctx: QuoteContext): void {
+    this.codes.fill(CONTEXTS.indexOf(ctx), Math.max(0, from), Math.min(to, this.codes.length));
+  }
+
+  at(offset: number): QuoteContext {
+    return CONTEXTS[this.codes[offset] ?? 0]!;
+  }
 }
 
 /** Every variable name the script reads or assigns (to keep new names clear of them). */

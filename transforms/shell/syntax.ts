@@ -20,10 +20,10 @@
  * await, the jscodeshift adapter before each file).
  */
 import { createRequire } from 'node:module';
-import { Language, Parser, type Node } from 'web-tree-sitter';
+import { Language, Parser, type Tree } from 'web-tree-sitter';
 import { findExpressions } from './expr-lexer.js';
 import {
-  ASSIGNMENT, builtinEffects, isSpecialParam, maskExpressions, NAME,
+  ASSIGNMENT, builtinEffects, ContextMap, isSpecialParam, maskExpressions, NAME,
   type Frame, type FrameKind, type QuoteContext, type ScriptFacts, type SimpleCommand, type VarAssign, type VarRead, type Word,
 } from './script.js';
 
@@ -46,13 +46,71 @@ function bashParser(): Parser {
   throw new Error('the bash grammar is still loading: await bashGrammarReady (from transforms/shell/syntax.js) before reading scripts');
 }
 
-/** Child nodes (the binding types them as nullable). */
+/**
+ * A syntax node as plain data: the tree is copied out of the wasm heap once
+ * (a TreeCursor walk), because every Node the binding hands out is marshalled
+ * anew on each access, which costs more than the parse itself.
+ */
+class Node {
+  /** This node or one under it is an ERROR or MISSING node. */
+  hasError = false;
+  readonly children: Node[] = [];
+
+  constructor(
+    readonly src: string,
+    readonly id: number,
+    readonly type: string,
+    readonly isNamed: boolean,
+    readonly isMissing: boolean,
+    readonly startIndex: number,
+    readonly endIndex: number,
+    /** The field this node fills in its parent (name, value, body, ...). */
+    readonly field: string | null,
+    readonly parent: Node | null,
+  ) {}
+
+  get isError(): boolean {
+    return this.type === 'ERROR';
+  }
+
+  get text(): string {
+    return this.src.slice(this.startIndex, this.endIndex);
+  }
+}
+
+function copyTree(tree: Tree, src: string): Node {
+  const cursor = tree.walk();
+  let nextId = 0;
+  const copy = (parent: Node | null): Node => {
+    const n = new Node(src, nextId++, cursor.nodeType, cursor.nodeIsNamed, cursor.nodeIsMissing, cursor.startIndex, cursor.endIndex, cursor.currentFieldName, parent);
+    if (cursor.gotoFirstChild()) {
+      do n.children.push(copy(n)); while (cursor.gotoNextSibling());
+      cursor.gotoParent();
+    }
+    n.hasError = n.isError || n.isMissing || n.children.some((c) => c.hasError);
+    return n;
+  };
+  try {
+    return copy(null);
+  } finally {
+    cursor.delete();
+  }
+}
+
 function kids(n: Node): Node[] {
-  return n.children.filter((c): c is Node => c !== null);
+  return n.children;
 }
 
 function named(n: Node): Node[] {
-  return n.namedChildren.filter((c): c is Node => c !== null);
+  return n.children.filter((c) => c.isNamed);
+}
+
+function field(n: Node, name: string): Node | null {
+  return n.children.find((c) => c.field === name) ?? null;
+}
+
+function fields(n: Node, name: string): Node[] {
+  return n.children.filter((c) => c.field === name);
 }
 
 /** 1-based line of `offset` in `text`. */
@@ -91,7 +149,7 @@ interface ListState {
 }
 
 class TreeReader {
-  readonly context: QuoteContext[];
+  readonly context: ContextMap;
   readonly commands: SimpleCommand[] = [];
   readonly frames: Frame[] = [];
   readonly stack: Frame[] = [];
@@ -106,12 +164,12 @@ class TreeReader {
   private backtick = false;
 
   constructor(readonly s: string) {
-    this.context = new Array<QuoteContext>(s.length).fill('none');
+    this.context = new ContextMap(s.length);
   }
 
   private mark(from: number, to: number, ctx: QuoteContext): void {
     if (this.backtick) return;
-    for (let k = from; k < to && k < this.s.length; k++) this.context[k] = ctx;
+    this.context.mark(from, to, ctx);
   }
 
   private push(kind: FrameKind, start: number, name?: string): Frame {
@@ -147,7 +205,8 @@ class TreeReader {
 
   private word(n: Node): Word {
     const text = this.s.slice(n.startIndex, n.endIndex);
-    const leaf = n.type === 'command_name' && n.namedChildCount === 1 ? n.namedChildren[0]! : n;
+    const inner = named(n);
+    const leaf = n.type === 'command_name' && inner.length === 1 ? inner[0]! : n;
     const plain = (leaf.type === 'word' || leaf.type === 'number') && !/[\\'"$`]/.test(text);
     return { text, start: n.startIndex, end: n.endIndex, plain };
   }
@@ -194,7 +253,7 @@ class TreeReader {
       case 'list': this.list(n); return;
       case 'subshell': this.nested(n, 'subshell'); return;
       case 'compound_statement':
-        if (n.firstChild?.type === '((') { this.arith(n); return; }
+        if (n.children[0]?.type === '((') { this.arith(n); return; }
         this.nested(n, 'group');
         return;
       case 'function_definition': this.functionDefinition(n); return;
@@ -227,23 +286,19 @@ class TreeReader {
     for (const k of named(n)) {
       if (!k) continue;
       if (k.type === 'variable_assignment' && c.words.length === 0) c.assigns.push(this.word(k));
-      else if (k.type === 'command_name' || n.childForFieldName('argument') && this.isArgument(n, k)) c.words.push(this.word(k));
+      else if (k.type === 'command_name' || k.field === 'argument') c.words.push(this.word(k));
     }
     // Prefix assignments apply to the command only: visit their values, not as assignments.
     for (const k of kids(n)) {
-      if (k.type === 'variable_assignment' && c.words.length) { const v = k.childForFieldName('value'); if (v) this.visit(v); } else this.visit(k);
+      if (k.type === 'variable_assignment' && c.words.length) { const v = field(k, 'value'); if (v) this.visit(v); } else this.visit(k);
     }
     this.builtinEffects(c);
     this.commands.push(c);
   }
 
-  private isArgument(cmd: Node, child: Node): boolean {
-    return cmd.childrenForFieldName('argument').some((a) => a?.id === child.id);
-  }
-
   private declaration(n: Node): void {
     const c: SimpleCommand = { assigns: [], words: kids(n).filter((k) => k.type !== 'comment').map((k) => this.word(k)), start: n.startIndex, end: n.endIndex, frames: [...this.stack] };
-    const keyword = n.firstChild?.type ?? '';
+    const keyword = n.children[0]?.type ?? '';
     for (const k of named(n)) {
       if (!k) continue;
       if (keyword === 'unset') {
@@ -257,7 +312,7 @@ class TreeReader {
   }
 
   private assignment(n: Node): void {
-    const value = n.childForFieldName('value');
+    const value = field(n, 'value');
     if (value) this.visit(value);
     for (const k of kids(n)) if (k.type === 'subscript') this.visitChildren(k);
     const m = ASSIGNMENT.exec(this.s.slice(n.startIndex, n.endIndex));
@@ -300,7 +355,7 @@ class TreeReader {
   }
 
   private substitution(n: Node): void {
-    if (n.firstChild?.type === '`') {
+    if (n.children[0]?.type === '`') {
       this.mark(n.startIndex + 1, n.endIndex - 1, 'backtick');
       const saved = this.backtick;
       this.backtick = true;
@@ -313,8 +368,8 @@ class TreeReader {
   }
 
   private functionDefinition(n: Node): void {
-    const name = n.childForFieldName('name')?.text;
-    const body = n.childForFieldName('body');
+    const name = field(n, 'name')?.text;
+    const body = field(n, 'body');
     if (!body) return;
     this.nested(body, 'func', name);
     for (const c of kids(n)) if (c.type === 'file_redirect' || c.type === 'herestring_redirect') this.visit(c);
@@ -369,32 +424,32 @@ class TreeReader {
   private loop(n: Node): void {
     this.push('loop', n.startIndex);
     for (const c of kids(n)) if (c.type !== 'do_group') this.visit(c);
-    this.doGroup(n.childForFieldName('body'));
+    this.doGroup(field(n, 'body'));
     this.pop(n.endIndex);
   }
 
   private forLoop(n: Node): void {
     this.push('loop', n.startIndex);
-    const variable = n.childForFieldName('variable')?.text;
-    for (const c of n.childrenForFieldName('value')) if (c) this.visit(c);
-    this.doGroup(n.childForFieldName('body'), variable && NAME.test(variable) ? variable : undefined);
+    const variable = field(n, 'variable')?.text;
+    for (const c of fields(n, 'value')) if (c) this.visit(c);
+    this.doGroup(field(n, 'body'), variable && NAME.test(variable) ? variable : undefined);
     this.pop(n.endIndex);
   }
 
   private cFor(n: Node): void {
     this.push('loop', n.startIndex);
     for (const c of kids(n)) if (c.type !== 'do_group' && c.type !== 'compound_statement') this.arithNode(c);
-    this.doGroup(n.childForFieldName('body'));
+    this.doGroup(field(n, 'body'));
     this.pop(n.endIndex);
   }
 
   private caseStatement(n: Node): void {
-    const value = n.childForFieldName('value');
+    const value = field(n, 'value');
     if (value) this.visit(value);
     this.push('case', n.startIndex);
     for (const item of named(n)) {
       if (item?.type !== 'case_item') continue;
-      const patterns = new Set(item.childrenForFieldName('value').map((p) => p?.id));
+      const patterns = new Set(fields(item, 'value').map((p) => p?.id));
       const body = kids(item).filter((c) => !patterns.has(c.id) && c.type !== ')' && c.type !== '(' && c.type !== '|' && c.type !== ';;' && c.type !== ';&' && c.type !== ';;&');
       for (const c of kids(item)) if (patterns.has(c.id)) this.visit(c);
       this.push('case-item', item.startIndex);
@@ -411,7 +466,7 @@ class TreeReader {
   private redirected(n: Node): void {
     const heredocs = kids(n).filter((c) => c.type === 'heredoc_redirect');
     const piped = heredocs.some((h) => kids(h).some((c) => c.type === 'pipeline' || c.type === '|' || c.type === '|&'));
-    const body = n.childForFieldName('body');
+    const body = field(n, 'body');
     if (body) this.withState(piped ? { piped: true } : {}, () => this.visit(body));
     for (const c of kids(n)) {
       if (c.id === body?.id) continue;
@@ -430,7 +485,7 @@ class TreeReader {
         if (k.type === 'heredoc_start' || k.type === 'heredoc_end' || !k.isNamed) continue;
         if (k.type === 'pipeline') {
           const elements = named(k);
-          this.withState({ cond }, () => this.pipeline(elements, k.firstChild?.type === '|' || k.firstChild?.type === '|&'));
+          this.withState({ cond }, () => this.pipeline(elements, k.children[0]?.type === '|' || k.children[0]?.type === '|&'));
           continue;
         }
         if (pipeNext) { this.withState({ cond }, () => this.pipeline([k], true)); pipeNext = false; continue; }
@@ -462,7 +517,7 @@ class TreeReader {
     const target = parts[k];
     let name: string | undefined;
     if (target?.type === 'variable_name' || target?.type === 'special_variable_name') name = target.text;
-    else if (target?.type === 'subscript') name = target.childForFieldName('name')?.text ?? named(target)[0]?.text;
+    else if (target?.type === 'subscript') name = field(target, 'name')?.text ?? named(target)[0]?.text;
     const op = parts[k + 1]?.type ?? '';
     const safe = !length && SAFE_EXPANSION_OPS.has(op);
     if (indirect) this.opaque.push({ reason: `uses indirect expansion \${!${name ?? ''}}`, offset: n.startIndex });
@@ -496,8 +551,8 @@ class TreeReader {
         else this.visit(n);
         return;
       case 'binary_expression': {
-        const left = n.childForFieldName('left');
-        const op = n.childForFieldName('operator')?.type ?? kids(n)[1]?.type;
+        const left = field(n, 'left');
+        const op = field(n, 'operator')?.type ?? kids(n)[1]?.type;
         if (left && (left.type === 'variable_name' || left.type === 'word') && NAME.test(left.text) && ARITH_ASSIGN.has(op ?? '')) {
           for (const c of kids(n)) if (c.id !== left.id) this.arithNode(c);
           this.assign(left.text, left.endIndex);
@@ -507,10 +562,10 @@ class TreeReader {
         return;
       }
       case 'variable_assignment': {
-        const value = n.childForFieldName('value');
+        const value = field(n, 'value');
         if (value) this.arithNode(value);
-        const name = n.childForFieldName('name')?.text;
-        if (name && NAME.test(name)) this.assign(name, n.childForFieldName('name')!.endIndex);
+        const name = field(n, 'name')?.text;
+        if (name && NAME.test(name)) this.assign(name, field(n, 'name')!.endIndex);
         return;
       }
       case 'simple_expansion': case 'expansion': case 'command_substitution': case 'string': case 'raw_string': case 'arithmetic_expansion':
@@ -528,15 +583,22 @@ class TreeReader {
  * are never modified after they are made, so one object serves every reader.
  */
 const recent = new Map<string, ScriptFacts>();
-const RECENT_LIMIT = 256;
+/** Script characters kept (a fact set costs a few bytes per character). */
+const RECENT_CHARS = 8_000_000;
+let recentChars = 0;
 
 /** Read a script once; every fix asks its questions of the result. */
 export function analyseScript(script: string): ScriptFacts {
   const known = recent.get(script);
   if (known) return known;
   const facts = readScript(script);
-  if (recent.size >= RECENT_LIMIT) recent.delete(recent.keys().next().value!);
+  while (recent.size && recentChars + script.length > RECENT_CHARS) {
+    const [oldest] = recent.keys();
+    recentChars -= oldest!.length;
+    recent.delete(oldest!);
+  }
   recent.set(script, facts);
+  recentChars += script.length;
   return facts;
 }
 
@@ -544,19 +606,21 @@ function readScript(script: string): ScriptFacts {
   const masked = maskExpressions(script);
   const tree = bashParser().parse(masked);
   if (!tree) throw new Error('the bash grammar returned no tree');
-  const r = new TreeReader(masked);
+  let root: Node;
   try {
-    r.visit(tree.rootNode);
-    const error = errorOffset(tree.rootNode);
-    const misparsed = [error, ...r.misparsed].filter((o): o is number => o !== undefined).sort((a, b) => a - b)[0];
-    if (misparsed !== undefined) r.problems.unshift(`bash grammar could not parse line ${lineOf(masked, misparsed)}`);
+    root = copyTree(tree, masked);
   } finally {
     tree.delete();
   }
+  const r = new TreeReader(masked);
+  r.visit(root);
+  const error = errorOffset(root);
+  const misparsed = [error, ...r.misparsed].filter((o): o is number => o !== undefined).sort((a, b) => a - b)[0];
+  if (misparsed !== undefined) r.problems.unshift(`bash grammar could not parse line ${lineOf(masked, misparsed)}`);
   const expressions = findExpressions(script).map(({ start, end, text }) => ({ start, end, text }));
   return {
     script,
-    context: r.context,
+    contextAt: (offset) => r.context.at(offset),
     commands: r.commands,
     frames: r.frames,
     reads: r.reads.sort((a, b) => a.offset - b.offset),
