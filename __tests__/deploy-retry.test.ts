@@ -203,3 +203,15 @@ describe('deploy-retry: the generated bash, run', () => {
     }
   });
 });
+
+describe('deploy-retry: scripts the bash grammar cannot parse', () => {
+  test.each([
+    ['a grammar ERROR', ['npx cdk deploy --all', 'if then fi'], 2],
+    ['the `$A:$B` split (tree-sitter-bash #315)', ['npx cdk deploy --all', 'export PATH=$PATH:$HOME/.local/bin'], 2],
+  ])('%s: the fix refuses with the line, the script stays as it is', (_what, script, line) => {
+    const input = workflow('      - name: Deploy', '        run: |', ...script.map((l) => '          ' + l));
+    const out = fixText(input, ID);
+    expect(out.status).toBe('unchanged');
+    expect(out.findings.map((f) => [f.fixed, f.skippedBecause])).toEqual([[false, `bash grammar could not parse line ${line}`]]);
+  });
+});

@@ -130,6 +130,9 @@ describe('expression-injection: golden', () => {
     expect(quoted.findings[0]!.skippedBecause).toContain('inside a quoted heredoc');
     const arith = fixText(wf(['      - run: |', '          echo $(( ${{ inputs.n }} + 1 ))', '          echo x']), ID);
     expect(arith.findings[0]!.skippedBecause).toContain('inside arithmetic');
+    const unparsed = fixText(wf(['      - run: |', '          echo "${{ github.head_ref }}"', '          cat <<EOF > out; echo done', '          x', '          EOF']), ID);
+    expect(unparsed.status).toBe('unchanged');
+    expect(unparsed.findings[0]!.skippedBecause).toBe('bash grammar could not parse line 2');
     const cmd = fixText(wf(['      - shell: cmd', '        run: echo "${{ github.head_ref }}"']), ID);
     expect(cmd.findings[0]!.fixable).toBe(false);
     expect(cmd.findings[0]!.notes.join()).toContain('cmd expands %NAME% before it parses the line');

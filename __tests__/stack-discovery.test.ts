@@ -148,6 +148,10 @@ describe('stack-discovery', () => {
     const c = fixText(captured, ID);
     expect(c.output).toBe(captured);
     expect(c.findings[0]!.skippedBecause).toContain('not a standalone aws cloudformation read call');
+    const unparsed = job('      - run: |', '          aws cloudformation describe-stacks --stack-name MyStack-dev', '          cat <<EOF > out; echo done', '          x', '          EOF');
+    const u = fixText(unparsed, ID);
+    expect(u.output).toBe(unparsed);
+    expect(u.findings[0]!.skippedBecause).toBe('bash grammar could not parse line 2');
     const mutating = job('      - run: |', '          aws cloudformation delete-stack --stack-name Api', '          echo gone');
     expect(fixText(mutating, ID).output).toBe(mutating);
     const wd = lines(

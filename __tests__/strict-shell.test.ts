@@ -76,6 +76,8 @@ describe('strict-shell: -u refused, with the reason', () => {
     ['a positional parameter at top level', ['echo start', 'echo "$1"'], 'it reads the positional parameter $1'],
     ['source', ['source ./venv/bin/activate', 'echo "$PATH"'], 'it sources ./venv/bin/activate'],
     ['GITHUB_TOKEN is not a default variable', ['echo start', 'gh api -H "Authorization: token $GITHUB_TOKEN" /user'], 'it reads $GITHUB_TOKEN'],
+    ['valid bash the grammar cannot parse (a heredoc then `; cmd`)', ['echo start', 'cat <<EOF > out; echo done', 'hello', 'EOF'], 'bash grammar could not parse line 2'],
+    ['the grammar splitting `$PATH:$HOME` (tree-sitter-bash #315)', ['echo start', 'export PATH=$PATH:$HOME/.local/bin'], 'bash grammar could not parse line 2'],
   ];
   test.each(cases)('%s', (_name, script, reason) => {
     const out = fixText(wf(script), ID);

@@ -21,7 +21,8 @@ import { DEPLOYERS, scopeFor } from './shared/deploy.js';
 import { jscodeshiftAdapter } from './shared/jscodeshift-adapter.js';
 import { scanDeploys, wrapDeploys, type DeployCall, type RetryPolicy } from './shell/retry.js';
 import { runScriptFix, runScript, stepShell, textOffset } from './shell/run-step.js';
-import { analyseScript, type ScriptFacts } from './shell/script.js';
+import type { ScriptFacts } from './shell/script.js';
+import { analyseScript } from './shell/syntax.js';
 
 export const meta: TransformMeta = {
   id: 'deploy-retry',
@@ -106,7 +107,7 @@ function find(ctx: TransformContext): Finding[] {
 
 function fix(ctx: TransformContext, finding: Finding): Fix {
   const { step, policy, facts, calls } = finding.data as Data;
-  if (facts.problems.length) throw new EditRefused(`could not read the script (${facts.problems[0]})`);
+  if (facts.problems.length) throw new EditRefused(facts.problems[0]!);
   return runScriptFix(ctx, step, wrapDeploys(facts, calls, policy));
 }
 

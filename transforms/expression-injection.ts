@@ -36,7 +36,8 @@ import { rewriteCode, type CodeItem } from './shell/code-readers.js';
 import { findExpressions, parseExpression, expressionBody, type FoundExpression } from './shell/expr-lexer.js';
 import { classifyExpression, CONTEXT_NAMES, expressionKey, matrixTrust, readVariable, sameExpression, type MatrixTrust } from './shell/expressions.js';
 import { editScriptValue, stepShell, textOffset } from './shell/run-step.js';
-import { analyseScript, namesUsed, type ScriptFacts } from './shell/script.js';
+import { namesUsed, type ScriptFacts } from './shell/script.js';
+import { analyseScript } from './shell/syntax.js';
 import { RUNNER_VARIABLES } from './shell/strict.js';
 
 export const meta: TransformMeta = {
@@ -118,7 +119,7 @@ function targetsOf(wf: Workflow, job: Job, step: Step): Target[] {
  */
 function yqRead(script: string, facts: ScriptFacts, e: FoundExpression, name: string): { start: number; end: number; text: string } | string {
   let from = e.start;
-  while (from > 0 && facts.context[from - 1] === 'single') from--;
+  while (from > 0 && facts.contextAt(from - 1) === 'single') from--;
   const before = script.slice(from, e.start).replace(/\\./g, '');
   if ((before.match(/"/g)?.length ?? 0) % 2 === 0) return { start: e.start, end: e.end, text: `env(${name})` };
   if (script[e.start - 1] === '"' && script[e.end] === '"') {
@@ -129,7 +130,7 @@ function yqRead(script: string, facts: ScriptFacts, e: FoundExpression, name: st
 
 /** The expression is the command word of a simple command, unquoted: its value runs as a command line. */
 function standsAsCommand(facts: ScriptFacts, e: FoundExpression): boolean {
-  return facts.context[e.start] === 'none' && facts.commands.some((c) => c.words[0] !== undefined && c.words[0].start <= e.start && e.start < c.words[0].end);
+  return facts.contextAt(e.start) === 'none' && facts.commands.some((c) => c.words[0] !== undefined && c.words[0].start <= e.start && e.start < c.words[0].end);
 }
 
 const NUMERIC = /(^|_)(NUMBER|ID|RUN_NUMBER|RUN_ATTEMPT|COUNT)$/;
@@ -183,7 +184,8 @@ function planTarget(wf: Workflow, job: Job, step: Step, target: Target, trust: M
       codeItems.push({ start: e.start, end: e.end, text: e.text, name, numeric: NUMERIC.test(name), json: tree.type === 'call' && tree.name.toLowerCase() === 'tojson' });
       continue;
     }
-    const ctx = facts.context[e.start]!;
+    if (facts.problems.length) { refused ??= facts.problems[0]; continue; }
+    const ctx = facts.contextAt(e.start);
     if (standsAsCommand(facts, e)) {
       refused ??= `${e.text} stands as the command itself (its value runs as a command line); quoting it would change what the script does, so review it by hand`;
       continue;

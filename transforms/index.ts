@@ -9,6 +9,10 @@ import { transform as deployRetry } from './deploy-retry.js';
 import { transform as prodRollback } from './prod-rollback.js';
 import { transform as strictShell } from './strict-shell.js';
 import { transform as expressionInjection } from './expression-injection.js';
+import { bashGrammarReady } from './shell/syntax.js';
+
+// Entry points (CLI, worker threads, library users of TRANSFORMS) get a loaded bash grammar.
+await bashGrammarReady;
 
 export const TRANSFORMS: readonly Transform[] = [
   oidcAuth,

@@ -24,6 +24,7 @@ import { assemblyDirFor } from './shared/cdk.js';
 import { deploySteps } from './shared/deploy.js';
 import { runBlock, type LogicalLine, type RunBlock } from './shared/run-block.js';
 import { discoverStacks, shellQuote, stackSelectedFunction } from './shell/stacks.js';
+import { analyseScript } from './shell/syntax.js';
 import { jscodeshiftAdapter } from './shared/jscodeshift-adapter.js';
 
 export const meta: TransformMeta = {
@@ -159,6 +160,8 @@ function fix(ctx: TransformContext, finding: Finding): Fix | undefined {
   const { step, dir } = finding.data as Data;
   const block = runBlock(ctx.text, step.run ?? undefined);
   if (!block) throw new EditRefused('run: is not a literal block scalar (run: |); rewrite it as one to get the fix');
+  const problem = analyseScript(step.script ?? '').problems[0];
+  if (problem) throw new EditRefused(problem);
   const rewrites = plan(step, block);
   if (!rewrites.length) return undefined;
   const first = rewrites[0]!;

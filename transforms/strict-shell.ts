@@ -20,7 +20,7 @@ import type { Job, Step, Workflow } from '../src/workflow/model.js';
 import { keyString, type YAMLMap } from '../src/yaml.js';
 import { jscodeshiftAdapter } from './shared/jscodeshift-adapter.js';
 import { runScriptFix, isMultiLine, runScript, stepShell, textOffset } from './shell/run-step.js';
-import { analyseScript } from './shell/script.js';
+import { analyseScript } from './shell/syntax.js';
 import { extendSetLine, nounsetRisk, renderSet, strictState, type StrictOption, type StrictState } from './shell/strict.js';
 
 export const meta: TransformMeta = {

@@ -16,7 +16,6 @@ import { positionAt } from '../../src/workflow/lines.js';
 import { decodeSource, encodeSource } from '../../src/workflow/source.js';
 import { EditRefused } from '../../src/workflow/primitives.js';
 import type { Finding, TransformMeta } from '../../src/transform.js';
-import { TRANSFORM_IDS } from '../index.js';
 import {
   CONFIGURE_ACTION, DEFAULT_ROLE_EXPRESSION, isCrossAccountRole, isShaPin, KEY_ENV_VARS, KEY_INPUTS, roleNote, type RoleChoice,
 } from '../shared/aws.js';
@@ -737,14 +736,18 @@ export interface FileInfo {
   source: string;
 }
 
-export type JscodeshiftSourceTransform = ((file: FileInfo, api: unknown, options?: Record<string, unknown>) => string | undefined) & { parser?: string };
+export type JscodeshiftSourceTransform = ((file: FileInfo, api: unknown, options?: Record<string, unknown>) => Promise<string | undefined>) & { parser?: string };
 
 /**
  * `npx jscodeshift -t dist/transforms/generators/<x>.js --parser=ts <files>`:
- * options --roleArn=ARN and --config=FILE as for the YAML transforms.
+ * options --roleArn=ARN and --config=FILE as for the YAML transforms. The
+ * registry (for config validation) is imported on first use: it waits for the
+ * bash grammar with a top-level await, which jscodeshift's require() of this
+ * file could not load.
  */
 export function jscodeshiftSourceAdapter(transform: SourceTransform): JscodeshiftSourceTransform {
-  const fn: JscodeshiftSourceTransform = (file, _api, options = {}) => {
+  const fn: JscodeshiftSourceTransform = async (file, _api, options = {}) => {
+    const { TRANSFORM_IDS } = await import('../index.js');
     let config: Config = defaultConfig();
     const configFile = typeof options.config === 'string' ? options.config : findConfigFile(dirname(file.path));
     if (configFile) config = loadConfigFile(configFile, config, TRANSFORM_IDS);

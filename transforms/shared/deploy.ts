@@ -11,7 +11,7 @@
  *   package.json of the step's directory (step `working-directory`, job or
  *   workflow `defaults.run.working-directory`, `--prefix`/`--cwd`/`-C`, a
  *   plain `cd dir` earlier in the script), and scripts that call other
- *   scripts, up to MAX_SCRIPT_DEPTH levels. Bodies are read (analyseScript),
+ *   scripts, up to MAX_SCRIPT_DEPTH levels. Bodies are parsed (shell/syntax.ts),
  *   never run. Without a package.json (or a lookup, as in tests) a script is
  *   "not known to deploy", except `npm run cdk ...` style scripts named
  *   after the deployer itself (the CDK app template's `"cdk": "cdk"`).
@@ -21,7 +21,8 @@ import type { PackageScriptsLookup, TransformContext } from '../../src/transform
 import type { Job, Step, Workflow } from '../../src/workflow/model.js';
 import { getNode, scalarString } from '../../src/yaml.js';
 import { repoRelativeDir } from '../../src/packages.js';
-import { analyseScript, type ScriptFacts, type SimpleCommand } from '../shell/script.js';
+import type { ScriptFacts, SimpleCommand } from '../shell/script.js';
+import { analyseScript } from '../shell/syntax.js';
 import { runScript } from '../shell/run-step.js';
 
 export type DeployerId = 'cdk' | 'sam' | 'serverless' | 'cloudformation' | 'cdktf' | 'pulumi';

@@ -78,7 +78,7 @@ export function strictState(script: string): StrictState {
 
 /** Why `-u` could make this script fail, or undefined when every read is provably set. */
 export function nounsetRisk(facts: ScriptFacts, envNames: ReadonlySet<string>): string | undefined {
-  if (facts.problems.length) return `the script could not be read fully (${facts.problems[0]})`;
+  if (facts.problems.length) return facts.problems[0];
   const opaque = facts.opaque.find((o) => !o.name || facts.reads.some((r) => r.name === o.name));
   if (opaque) return `it ${opaque.reason}`;
   for (const r of facts.reads) {
