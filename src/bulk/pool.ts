@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Discovered } from '../discover.js';
 import { ConfigCache, type FileResult, type RunOptions } from '../run.js';
-import { processOne, type Task, type TaskResult } from './process.js';
+import { processBatch, type Task, type TaskResult } from './process.js';
 
 /** Below this many files per worker, workers are not worth their start-up cost. */
 export const MIN_FILES_PER_WORKER = 25;
@@ -30,11 +30,12 @@ export type Progress = (done: number, total: number) => void;
 
 function inProcess(tasks: Task[], opts: RunOptions, progress?: Progress): FileResult[] {
   const configs = new ConfigCache(opts);
-  return tasks.map((t, i) => {
-    const r = processOne(t, opts, configs);
-    progress?.(i + 1, tasks.length);
-    return r;
-  });
+  const out: FileResult[] = [];
+  for (let i = 0; i < tasks.length; i += BATCH) {
+    out.push(...processBatch(tasks.slice(i, i + BATCH), opts, configs));
+    progress?.(out.length, tasks.length);
+  }
+  return out;
 }
 
 /**

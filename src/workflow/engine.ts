@@ -8,7 +8,7 @@ import type { Config } from '../config.js';
 import type { Declared, Finding, Fix, PackageScriptsLookup, Transform, TransformContext } from '../transform.js';
 import { getNode, isAlias, isMap, isScalar, isSeq, keyString, parseYaml, toPlain, type Document, type YAMLMap } from '../yaml.js';
 import { describeShared, isUnder, sharedAt, type SharedNode } from './anchors.js';
-import { bashSyntaxError, checkScripts } from './bash-syntax.js';
+import { bashSyntaxError, checkScripts, isChecked } from './bash-syntax.js';
 import { applyEdits, composeEdits, rangesOverlap, sameEdit, uniqueEdits, type TextEdit } from './edits.js';
 import { generatorInfo } from './generated.js';
 import { positionFinder } from './lines.js';
@@ -71,6 +71,14 @@ export interface ProcessOptions {
   bashCheck?: boolean;
   /** package.json scripts of the file's repository, for transforms that follow `npm run X`. */
   packageScripts?: PackageScriptsLookup;
+  /**
+   * Defer `bash -n` of scripts not checked before: they are added here and
+   * taken as passing. The caller checks them all at once (checkScripts, one
+   * xargs for many files) and processes again each file whose list holds a
+   * script that fails: with the results cached, that run is the exact one
+   * an undeferred check gives.
+   */
+  uncheckedScripts?: string[];
 }
 
 interface Parsed {
@@ -535,7 +543,9 @@ function processTextUnguarded(raw: string, opts: ProcessOptions, banned: Readonl
   if (bashCheck && text !== src.text) {
     // Every run: script that differs from the input, plus the ones fixes declared, must pass bash -n.
     const finalScripts = changedScripts(first.wf, current.wf);
-    checkScripts([...finalScripts, ...wroteScript.keys()]);
+    const toCheck = [...finalScripts, ...wroteScript.keys()];
+    if (opts.uncheckedScripts) opts.uncheckedScripts.push(...toCheck.filter((sc) => !isChecked(sc)));
+    else checkScripts(toCheck);
     for (const sc of [...wroteScript.keys(), ...finalScripts]) {
       const err = bashSyntaxError(sc);
       if (!err) continue;
