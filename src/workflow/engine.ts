@@ -431,6 +431,13 @@ function processTextUnguarded(raw: string, opts: ProcessOptions, banned: Readonl
   let current: Parsed = first;
   /** Keys of the findings still present when no further fix could be applied. */
   let remaining = new Set<string>();
+  /**
+   * Per transform, the text it last ran on when that run changed nothing, and
+   * the keys it left remaining: on the same text it would find and refuse the
+   * same again (transforms read only the text, its model and the options), so
+   * the last pass skips the transforms no later fix has touched the text for.
+   */
+  const idleOn = new Map<Transform, { text: string; keys: string[] }>();
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     remaining = new Set<string>();
     ordinals = new Map<string, number>();
@@ -440,6 +447,13 @@ function processTextUnguarded(raw: string, opts: ProcessOptions, banned: Readonl
     // (oidc-auth removing the keys a KMS step would have relied on).
     for (const transform of opts.transforms) {
       const id = transform.meta.id;
+      const idle = idleOn.get(transform);
+      if (idle?.text === text) {
+        for (const k of idle.keys) remaining.add(k);
+        continue;
+      }
+      const remainingBefore = new Set(remaining);
+      const idleHere = () => idleOn.set(transform, { text, keys: [...remaining].filter((k) => !remainingBefore.has(k)) });
       const ctx: TransformContext = { wf: current.wf, text, config: opts.config, file: opts.file, packageScripts: opts.packageScripts };
       const taken = new TakenEdits();
       const chosen: Candidate[] = [];
@@ -455,6 +469,7 @@ function processTextUnguarded(raw: string, opts: ProcessOptions, banned: Readonl
           fixable: false, fixed: false, rejected: true, skippedBecause: `internal error in ${id}: ${errorText(e)}`,
         });
         remaining.add(key);
+        idleHere();
         continue;
       }
       for (const finding of findings) {
@@ -497,7 +512,10 @@ function processTextUnguarded(raw: string, opts: ProcessOptions, banned: Readonl
         taken.add(fresh);
         chosen.push({ transform, finding, fix: { ...fix, edits: own.edits } });
       }
-      if (chosen.length === 0) continue;
+      if (chosen.length === 0) {
+        idleHere();
+        continue;
+      }
 
       const together = (cs: readonly Candidate[]) => applyEdits(text, uniqueEdits(cs.flatMap((c) => c.fix.edits)));
       let accepted = chosen;
@@ -512,7 +530,10 @@ function processTextUnguarded(raw: string, opts: ProcessOptions, banned: Readonl
           if ('why' in alone) reject(c.finding, `validation gate: ${alone.why}`);
           else accepted.push(c);
         }
-        if (!accepted.length) continue;
+        if (!accepted.length) {
+          idleHere();
+          continue;
+        }
         next = together(accepted);
         checked = gate(current, next, accepted);
         if ('why' in checked) {
