@@ -108,7 +108,11 @@ function cleanDirOnce(dir: string): void {
   removeStaleTemps(dir);
 }
 
-export function processFile(absPath: string, cwd: string, configs: ConfigCache, opts: RunOptions, skipReason?: string): FileResult {
+/**
+ * `uncheckedScripts`: defer `bash -n` of new scripts to the caller (see
+ * ProcessOptions.uncheckedScripts); only for runs that do not write.
+ */
+export function processFile(absPath: string, cwd: string, configs: ConfigCache, opts: RunOptions, skipReason?: string, uncheckedScripts?: string[]): FileResult {
   const path = displayPath(cwd, absPath);
   const base = { path, absPath, diff: '', written: false, findings: [] as ReportedFinding[] };
   if (skipReason) return { ...base, status: 'skipped', reason: skipReason };
@@ -134,7 +138,7 @@ export function processFile(absPath: string, cwd: string, configs: ConfigCache, 
   if (ownSkip) return { ...base, status: 'skipped', reason: ownSkip };
   const transforms = selectTransforms(config, opts.only, opts.skip, opts.transforms);
   const outcome = processText(raw, { config, transforms, file: path, bashCheck: opts.bashCheck,
-    packageScripts: configs.packageScripts.forRoot(repositoryRoot(absPath)) });
+    packageScripts: configs.packageScripts.forRoot(repositoryRoot(absPath)), ...(uncheckedScripts && !opts.write ? { uncheckedScripts } : {}) });
   const { original, output, ...rest } = outcome;
   const repositoryFiles = requestedRepositoryFiles(outcome, transforms, opts.repositoryFiles);
   const result: FileResult = { ...base, ...rest, ...(repositoryFiles ? { repositoryFiles } : {}), diff: outcome.status === 'changed' && opts.diffs !== false ? unifiedDiff(path, original, output) : '' };

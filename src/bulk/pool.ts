@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Discovered } from '../discover.js';
 import { ConfigCache, type FileResult, type RunOptions } from '../run.js';
-import { processOne, type Task, type TaskResult } from './process.js';
+import { processBatch, type Task, type TaskResult } from './process.js';
 
 /** Below this many files per worker, workers are not worth their start-up cost. */
 export const MIN_FILES_PER_WORKER = 25;
@@ -30,11 +30,12 @@ export type Progress = (done: number, total: number) => void;
 
 function inProcess(tasks: Task[], opts: RunOptions, progress?: Progress): FileResult[] {
   const configs = new ConfigCache(opts);
-  return tasks.map((t, i) => {
-    const r = processOne(t, opts, configs);
-    progress?.(i + 1, tasks.length);
-    return r;
-  });
+  const out: FileResult[] = [];
+  for (let i = 0; i < tasks.length; i += BATCH) {
+    out.push(...processBatch(tasks.slice(i, i + BATCH), opts, configs));
+    progress?.(out.length, tasks.length);
+  }
+  return out;
 }
 
 /**
@@ -45,6 +46,13 @@ function plainOptions(o: RunOptions): RunOptions {
   const plain = (v: unknown): boolean => v === null || ['string', 'number', 'boolean', 'undefined'].includes(typeof v);
   return Object.fromEntries(Object.entries(o).filter(([, v]) => plain(v) || (Array.isArray(v) && v.every(plain)))) as unknown as RunOptions;
 }
+
+/**
+ * Each worker holds IN_FLIGHT batches: it starts the next while the main
+ * thread is still taking in the last one's results, so it never waits on the
+ * main thread (which only hands out paths and stores results).
+ */
+const IN_FLIGHT = 2;
 
 function inWorkers(tasks: Task[], opts: RunOptions, n: number, workerUrl: URL, progress?: Progress): Promise<FileResult[]> {
   const results: FileResult[] = new Array(tasks.length);
@@ -59,13 +67,11 @@ function inWorkers(tasks: Task[], opts: RunOptions, n: number, workerUrl: URL, p
       for (const w of workers) void w.terminate();
       reject(e instanceof Error ? e : new Error(String(e)));
     };
-    const feed = (w: Worker): boolean => {
-      if (next >= tasks.length) return false;
+    const feed = (w: Worker): void => {
+      if (next >= tasks.length) return;
       w.postMessage(tasks.slice(next, next + BATCH));
       next += BATCH;
-      return true;
     };
-    let idle = 0;
     for (let i = 0; i < n; i++) {
       const w = new Worker(workerUrl, { workerData: { opts: plainOptions(opts) } });
       workers.push(w);
@@ -73,20 +79,16 @@ function inWorkers(tasks: Task[], opts: RunOptions, n: number, workerUrl: URL, p
         for (const r of batch) results[r.index] = r.result;
         done += batch.length;
         progress?.(done, tasks.length);
-        if (!feed(w)) {
-          idle++;
-          if (idle === workers.length) {
-            Promise.all(workers.map((x) => x.terminate())).then(() => resolve(results), fail);
-          }
-        }
+        if (done === tasks.length) Promise.all(workers.map((x) => x.terminate())).then(() => resolve(results), fail);
+        else feed(w);
       });
       w.on('error', fail);
       w.on('exit', (code) => {
         if (code !== 0 && !failed && done < tasks.length) fail(new Error(`worker exited with code ${code}`));
       });
-      if (!feed(w)) idle++;
     }
-    if (idle === workers.length) resolve(results);
+    for (let k = 0; k < IN_FLIGHT; k++) for (const w of workers) feed(w);
+    if (tasks.length === 0) resolve(results);
   });
 }
 

@@ -1,5 +1,6 @@
-/** Process one discovered file; an unexpected exception becomes that file's error, never the run's. */
+/** Process discovered files; an unexpected exception becomes that file's error, never the run's. */
 import { processFile, type ConfigCache, type FileResult, type RunOptions } from '../run.js';
+import { bashSyntaxError, checkScripts } from '../workflow/bash-syntax.js';
 
 export interface Task {
   index: number;
@@ -12,11 +13,26 @@ export interface TaskResult {
   result: FileResult;
 }
 
-export function processOne(task: Task, opts: RunOptions, configs: ConfigCache): FileResult {
+export function processOne(task: Task, opts: RunOptions, configs: ConfigCache, uncheckedScripts?: string[]): FileResult {
   try {
-    return processFile(task.path, opts.cwd, configs, opts, task.skip);
+    return processFile(task.path, opts.cwd, configs, opts, task.skip, uncheckedScripts);
   } catch (e) {
     const r = processFile(task.path, opts.cwd, configs, opts, 'internal');
     return { ...r, status: 'error', reason: `internal error: ${(e as Error).stack ?? String(e)}` };
   }
+}
+
+/**
+ * Process several files with one `bash -n` pass for all of them (one xargs
+ * instead of one per changed file). Each file is first processed taking its
+ * new scripts as passing; a file one of whose scripts then fails is processed
+ * again the ordinary way, which finds the cached result and drops the fix
+ * that wrote it. A run that writes checks file by file (it writes as it goes).
+ */
+export function processBatch(tasks: readonly Task[], opts: RunOptions, configs: ConfigCache): FileResult[] {
+  if (opts.write || opts.bashCheck === false) return tasks.map((t) => processOne(t, opts, configs));
+  const pending = tasks.map(() => [] as string[]);
+  const results = tasks.map((t, i) => processOne(t, opts, configs, pending[i]));
+  checkScripts(pending.flat());
+  return results.map((r, i) => (pending[i]!.some((sc) => bashSyntaxError(sc) !== undefined) ? processOne(tasks[i]!, opts, configs) : r));
 }

@@ -5,12 +5,13 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { ConfigCache, type RunOptions } from '../run.js';
-import { processOne, type Task, type TaskResult } from './process.js';
+import { processBatch, type Task, type TaskResult } from './process.js';
 
 const opts = (workerData as { opts: RunOptions }).opts;
 const configs = new ConfigCache(opts);
 
 parentPort!.on('message', (batch: Task[]) => {
-  const out: TaskResult[] = batch.map((t) => ({ index: t.index, result: processOne(t, opts, configs) }));
+  const results = processBatch(batch, opts, configs);
+  const out: TaskResult[] = batch.map((t, i) => ({ index: t.index, result: results[i]! }));
   parentPort!.postMessage(out);
 });

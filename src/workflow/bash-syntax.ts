@@ -89,3 +89,8 @@ export function checkScripts(scripts: readonly string[]): void {
 export function bashSyntaxError(script: string): string | undefined {
   return results.get(script);
 }
+
+/** `script` has a cached `bash -n` result (checkScripts saw it, and the cache kept it). */
+export function isChecked(script: string): boolean {
+  return results.has(script);
+}

@@ -8,7 +8,7 @@ import type { Config } from '../config.js';
 import type { Declared, Finding, Fix, PackageScriptsLookup, Transform, TransformContext } from '../transform.js';
 import { getNode, isAlias, isMap, isScalar, isSeq, keyString, parseYaml, toPlain, type Document, type YAMLMap } from '../yaml.js';
 import { describeShared, isUnder, sharedAt, type SharedNode } from './anchors.js';
-import { bashSyntaxError, checkScripts } from './bash-syntax.js';
+import { bashSyntaxError, checkScripts, isChecked } from './bash-syntax.js';
 import { applyEdits, composeEdits, rangesOverlap, sameEdit, uniqueEdits, type TextEdit } from './edits.js';
 import { generatorInfo } from './generated.js';
 import { positionFinder } from './lines.js';
@@ -77,6 +77,14 @@ export interface ProcessOptions {
    * key (rule, job, message, ordinal), the same in every pass of a run.
    */
   accept?: (finding: ReportedFinding, key: string) => boolean;
+  /**
+   * Defer `bash -n` of scripts not checked before: they are added here and
+   * taken as passing. The caller checks them all at once (checkScripts, one
+   * xargs for many files) and processes again each file whose list holds a
+   * script that fails: with the results cached, that run is the exact one
+   * an undeferred check gives.
+   */
+  uncheckedScripts?: string[];
 }
 
 interface Parsed {
@@ -365,6 +373,20 @@ function scriptAuthor(batch: Batch, script: string): number {
 const errorText = (e: unknown) => (e as Error)?.message ?? String(e);
 
 /**
+ * A copy of `s` that shares no memory with the texts it was cut from: V8 keeps
+ * a whole file text (each pass's text) alive for a sliced or concatenated
+ * string that refers to it, so a finding's message naming a step would hold
+ * every text of the file for the rest of a bulk run.
+ */
+function detach<T extends string | undefined>(s: T): T {
+  return (s === undefined || s.length === 0 ? s : Buffer.from(s, 'utf8').toString('utf8')) as T;
+}
+
+function detachFinding(f: ReportedFinding): ReportedFinding {
+  return { ...f, message: detach(f.message), notes: f.notes.map(detach), ...(f.skippedBecause === undefined ? {} : { skippedBecause: detach(f.skippedBecause) }) };
+}
+
+/**
  * `banned`: findings (by key) whose fix an earlier attempt at this file found
  * writing a script that fails `bash -n`, with that reason; they are not fixed
  * this time, so the others can be.
@@ -382,7 +404,7 @@ function processTextUnguarded(raw: string, opts: ProcessOptions, banned: Readonl
   if ('error' in first) return { ...base, status: 'error', reason: first.error === TOO_DEEP ? first.error : `invalid YAML: ${first.error}`, errorLine: first.line };
   if ('skip' in first) return { ...base, status: 'skipped', reason: first.skip };
 
-  const generator = generatorInfo(src.text)?.name;
+  const generator = detach(generatorInfo(src.text)?.name);
   const reported = new Map<string, ReportedFinding>();
   // Findings are located in the file as the user has it: offsets in text that
   // earlier fixes of this run produced are mapped back through those edits.
@@ -429,6 +451,13 @@ function processTextUnguarded(raw: string, opts: ProcessOptions, banned: Readonl
   let current: Parsed = first;
   /** Keys of the findings still present when no further fix could be applied. */
   let remaining = new Set<string>();
+  /**
+   * Per transform, the text it last ran on when that run changed nothing, and
+   * the keys it left remaining: on the same text it would find and refuse the
+   * same again (transforms read only the text, its model and the options), so
+   * the last pass skips the transforms no later fix has touched the text for.
+   */
+  const idleOn = new Map<Transform, { text: string; keys: string[] }>();
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     remaining = new Set<string>();
     ordinals = new Map<string, number>();
@@ -438,6 +467,13 @@ function processTextUnguarded(raw: string, opts: ProcessOptions, banned: Readonl
     // (oidc-auth removing the keys a KMS step would have relied on).
     for (const transform of opts.transforms) {
       const id = transform.meta.id;
+      const idle = idleOn.get(transform);
+      if (idle?.text === text) {
+        for (const k of idle.keys) remaining.add(k);
+        continue;
+      }
+      const remainingBefore = new Set(remaining);
+      const idleHere = () => idleOn.set(transform, { text, keys: [...remaining].filter((k) => !remainingBefore.has(k)) });
       const ctx: TransformContext = { wf: current.wf, text, config: opts.config, file: opts.file, packageScripts: opts.packageScripts };
       const taken = new TakenEdits();
       const chosen: Candidate[] = [];
@@ -453,6 +489,7 @@ function processTextUnguarded(raw: string, opts: ProcessOptions, banned: Readonl
           fixable: false, fixed: false, rejected: true, skippedBecause: `internal error in ${id}: ${errorText(e)}`,
         });
         remaining.add(key);
+        idleHere();
         continue;
       }
       for (const finding of findings) {
@@ -496,7 +533,10 @@ function processTextUnguarded(raw: string, opts: ProcessOptions, banned: Readonl
         taken.add(fresh);
         chosen.push({ transform, finding, fix: { ...fix, edits: own.edits } });
       }
-      if (chosen.length === 0) continue;
+      if (chosen.length === 0) {
+        idleHere();
+        continue;
+      }
 
       const together = (cs: readonly Candidate[]) => applyEdits(text, uniqueEdits(cs.flatMap((c) => c.fix.edits)));
       let accepted = chosen;
@@ -511,7 +551,10 @@ function processTextUnguarded(raw: string, opts: ProcessOptions, banned: Readonl
           if ('why' in alone) reject(c.finding, `validation gate: ${alone.why}`);
           else accepted.push(c);
         }
-        if (!accepted.length) continue;
+        if (!accepted.length) {
+          idleHere();
+          continue;
+        }
         next = together(accepted);
         checked = gate(current, next, accepted);
         if ('why' in checked) {
@@ -542,7 +585,9 @@ function processTextUnguarded(raw: string, opts: ProcessOptions, banned: Readonl
   if (bashCheck && text !== src.text) {
     // Every run: script that differs from the input, plus the ones fixes declared, must pass bash -n.
     const finalScripts = changedScripts(first.wf, current.wf);
-    checkScripts([...finalScripts, ...wroteScript.keys()]);
+    const toCheck = [...finalScripts, ...wroteScript.keys()];
+    if (opts.uncheckedScripts) opts.uncheckedScripts.push(...toCheck.filter((sc) => !isChecked(sc)));
+    else checkScripts(toCheck);
     for (const sc of [...wroteScript.keys(), ...finalScripts]) {
       const err = bashSyntaxError(sc);
       if (!err) continue;
@@ -562,7 +607,7 @@ function processTextUnguarded(raw: string, opts: ProcessOptions, banned: Readonl
       delete r.rejected;
     }
   }
-  const findings = [...reported.values()];
+  const findings = [...reported.values()].map(detachFinding);
   if (generator) {
     for (const f of findings) {
       if (f.fixable) f.skippedBecause = `generated by ${generator}: fix the generator source, not the YAML`;
