@@ -12,6 +12,8 @@ import { join, resolve } from 'node:path';
 import { parseYaml, toPlain } from '../../src/yaml.js';
 import { tempDir } from '../helpers.js';
 import { DECRYPT_MARKER, ENCRYPT_MARKER } from '../../transforms/shell/kms.js';
+import { ARTIFACT_CRYPTO, ARTIFACT_CRYPTO_USES } from '../../src/actions/artifact-crypto.js';
+import { runComposite } from './composite.js';
 
 /** The lines of a generated `run: |` block at `col` (for golden outputs). */
 export function blockLines(script: string, col: number): string[] {
@@ -104,8 +106,20 @@ export async function startMoto(shimDir: string): Promise<Moto> {
 export interface GeneratedStep {
   job: string;
   index: number;
+  /** The inline script's env: (for an action step: its with: values under the same names). */
   env: Record<string, string>;
+  /** The inline script ('' for an action step). */
   run: string;
+  /** An action step (`uses: ./.github/actions/wf-fix-artifact-crypto`): its with: values. */
+  with?: Record<string, string>;
+}
+
+/** An action step's with: under the env names the inline script reads (what the action's own steps pass on). */
+function actionEnv(w: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = { KMS_KEY_ALIAS: w['kms-key-alias']! };
+  if (w.mode === 'encrypt') Object.assign(out, { KMS_ARTIFACT_SOURCE: w.path, KMS_ARTIFACT_DIR: w['ciphertext-dir'] });
+  else Object.assign(out, { KMS_ARTIFACT_DIR: w.path, KMS_RESTORE_PATH: w['restore-path'] || w.path });
+  return out;
 }
 
 export interface ArtifactStep {
@@ -134,6 +148,10 @@ export function pipelineOf(yamlText: string): Pipeline {
       const env = Object.fromEntries(Object.entries(s.env ?? {}).map(([k, v]) => [k, String(v)]));
       if (s.run?.includes(ENCRYPT_MARKER)) out.encrypt.push({ job, index, env, run: s.run });
       if (s.run?.includes(DECRYPT_MARKER)) out.decrypt.push({ job, index, env, run: s.run });
+      if (s.uses === ARTIFACT_CRYPTO_USES) {
+        const w = Object.fromEntries(Object.entries(s.with ?? {}).map(([k, v]) => [k, String(v)]));
+        (w.mode === 'encrypt' ? out.encrypt : out.decrypt).push({ job, index, env: actionEnv(w), run: '', with: w });
+      }
       const art = { job, index, name: String(s.with?.name ?? ''), path: String(s.with?.path ?? '.') };
       if (s.uses?.startsWith('actions/upload-artifact@')) out.uploads.push(art);
       if (s.uses?.startsWith('actions/download-artifact@')) out.downloads.push(art);
@@ -155,8 +173,12 @@ export interface StepResult {
   stderr: string;
 }
 
-/** Run a step's script as GitHub does for `run:` (bash -e {0}) in `cwd`; steps may run concurrently. */
+/**
+ * Run a step as GitHub does in `cwd`: a script as `run:` (bash -e {0}), an
+ * action step as the composite action's own steps (composite.ts); steps may run concurrently.
+ */
 export function runStep(step: GeneratedStep, cwd: string, env: NodeJS.ProcessEnv): Promise<StepResult> {
+  if (step.with) return runComposite(ARTIFACT_CRYPTO.body, step.with, cwd, env);
   const file = join(env.RUNNER_TEMP!, `step-${step.job}-${step.index}-${process.hrtime.bigint()}.sh`);
   writeFileSync(file, step.run);
   const stepEnv: Record<string, string> = {};
@@ -258,7 +280,7 @@ export async function produceArtifact(moto: Moto, p: Pipeline, name: string, siz
   mkdirSync(run.runnerTemp, { recursive: true });
   const enc = p.encrypt[0]!;
   makeCdkOut(join(run.producer, enc.env.KMS_ARTIFACT_SOURCE!), sizeBytes, assets);
-  const step = alias ? { ...enc, env: { ...enc.env, KMS_KEY_ALIAS: alias } } : enc;
+  const step = !alias ? enc : enc.with ? { ...enc, with: { ...enc.with, 'kms-key-alias': alias } } : { ...enc, env: { ...enc.env, KMS_KEY_ALIAS: alias } };
   const r = await runStep(step, run.producer, moto.env(run.runnerTemp));
   if (r.status === 0) {
     const up = p.uploads.find((u) => u.job === enc.job && u.index > enc.index)!;
