@@ -7,7 +7,7 @@
  * runner runs them with the real AWS CLI v2 against moto.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ARTIFACT_CRYPTO, ARTIFACT_CRYPTO_USES } from '../src/actions/artifact-crypto.js';
 import { inputsInRunScripts, render, REPOSITORY_FILES } from '../src/actions/registry.js';
@@ -18,7 +18,7 @@ import { lint } from './actionlint.js';
 import { fixed, fixText, lines, tempDir } from './helpers.js';
 import { runComposite } from './kms/composite.js';
 import {
-  AWS_BIN, blockLines, consumeArtifact, digest, flipByte, MARKER, pipelineOf, produceArtifact, startMoto, storeContains, type Moto, type Pipeline, type Run,
+  AWS_BIN, blockLines, consumeArtifact, consumeTampered, digest, MARKER, pipelineOf, produceArtifact, startMoto, storeContains, type Moto, type Pipeline, type Run,
 } from './kms/harness.js';
 
 const KMS = ['kms-encrypt-artifacts', 'kms-decrypt-artifacts'];
@@ -457,19 +457,7 @@ describe('the action run as the runner runs it, against moto (real AWS CLI v2)',
   test('tampering: a flipped ciphertext byte, a truncated ciphertext, a flipped encrypted key all fail with nothing extracted', async () => {
     const run = await produce(4096);
     expect(run.status).toBe(0);
-    const tampered = async (mutate: (artifact: string) => void) => {
-      const copy = { ...run, store: join(tempDir('wf-fix-kms-store-'), 'store') };
-      cpSync(run.store, copy.store, { recursive: true });
-      mutate(join(copy.store, 'cdk-out'));
-      return consume(p, copy);
-    };
-    const payload = (a: string) => join(a, 'payload.tar.gz.enc');
-    const [flipped, truncated, badKey, control] = await Promise.all([
-      tampered((a) => flipByte(payload(a), 100)),
-      tampered((a) => writeFileSync(payload(a), readFileSync(payload(a)).subarray(0, 1000))),
-      tampered((a) => flipByte(join(a, 'data-key.enc'), 40)),
-      tampered(() => undefined),
-    ]);
+    const { flipped, truncated, badKey, control } = await consumeTampered(run, 'cdk-out', (copy) => consume(p, copy));
     for (const r of [flipped, truncated]) {
       expect(r.status).not.toBe(0);
       expect(r.stderr).toContain('::error::artifact integrity check failed (HMAC mismatch)');

@@ -74,6 +74,19 @@ export interface CompositeRun {
   envs: Record<string, string>[];
 }
 
+/** Run bash with `args` in `cwd`, collecting its output. */
+export function runBash(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((ok, fail) => {
+    const child = spawn('bash', args, { cwd, env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('error', fail);
+    child.on('close', (code) => ok({ status: code ?? -1, stdout, stderr }));
+  });
+}
+
 /** Run the composite action `actionText` (no header needed) called with `withValues`, in `cwd`. */
 export async function runComposite(actionText: string, withValues: Record<string, string>, cwd: string, env: NodeJS.ProcessEnv): Promise<CompositeRun> {
   const action = toPlain(parseYaml(actionText).docs[0]!) as ActionFile;
@@ -97,15 +110,7 @@ export async function runComposite(actionText: string, withValues: Record<string
     out.envs.push(stepEnv);
     const file = join(env.RUNNER_TEMP!, `composite-${i}-${process.hrtime.bigint()}.sh`);
     writeFileSync(file, step.run);
-    const r = await new Promise<{ status: number; stdout: string; stderr: string }>((ok, fail) => {
-      const child = spawn('bash', ['--noprofile', '--norc', '-eo', 'pipefail', file], { cwd, env: { ...env, ...stepEnv } });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => { stdout += d; });
-      child.stderr.on('data', (d) => { stderr += d; });
-      child.on('error', fail);
-      child.on('close', (code) => ok({ status: code ?? -1, stdout, stderr }));
-    });
+    const r = await runBash(['--noprofile', '--norc', '-eo', 'pipefail', file], cwd, { ...env, ...stepEnv });
     out.stdout += r.stdout;
     out.stderr += r.stderr;
     if (r.status !== 0) return { ...out, status: r.status };

@@ -11,9 +11,9 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseYaml, toPlain } from '../../src/yaml.js';
 import { tempDir } from '../helpers.js';
-import { DECRYPT_MARKER, ENCRYPT_MARKER } from '../../transforms/shell/kms.js';
+import { DECRYPT_MARKER, ENCRYPT_MARKER, FILES } from '../../transforms/shell/kms.js';
 import { ARTIFACT_CRYPTO, ARTIFACT_CRYPTO_USES } from '../../src/actions/artifact-crypto.js';
-import { runComposite } from './composite.js';
+import { runBash, runComposite } from './composite.js';
 
 /** The lines of a generated `run: |` block at `col` (for golden outputs). */
 export function blockLines(script: string, col: number): string[] {
@@ -183,15 +183,7 @@ export function runStep(step: GeneratedStep, cwd: string, env: NodeJS.ProcessEnv
   writeFileSync(file, step.run);
   const stepEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(step.env)) stepEnv[k] = resolveExpr(v, env.RUNNER_TEMP!);
-  return new Promise((ok, fail) => {
-    const child = spawn('bash', ['-e', file], { cwd, env: { ...env, ...stepEnv } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('error', fail);
-    child.on('close', (code) => ok({ status: code ?? -1, stdout, stderr }));
-  });
+  return runBash(['-e', file], cwd, { ...env, ...stepEnv });
 }
 
 /** upload-artifact@v4 with one directory: the artifact holds the directory's contents. */
@@ -287,6 +279,28 @@ export async function produceArtifact(moto: Moto, p: Pipeline, name: string, siz
     upload(up.path, run.producer, run.store, name, run.runnerTemp);
   }
   return { ...run, status: r.status, stderr: r.stderr };
+}
+
+/**
+ * The artifact of `run` consumed four times, each from its own copy of the
+ * store: a flipped ciphertext byte, a truncated ciphertext, a flipped
+ * encrypted data key, and untouched (the control).
+ */
+export async function consumeTampered<T>(run: Run, name: string, consume: (copy: Run) => Promise<T>): Promise<{ flipped: T; truncated: T; badKey: T; control: T }> {
+  const tampered = async (mutate: (artifact: string) => void) => {
+    const copy = { ...run, store: join(tempDir('wf-fix-kms-store-'), 'store') };
+    cpSync(run.store, copy.store, { recursive: true });
+    mutate(join(copy.store, name));
+    return consume(copy);
+  };
+  const payload = (a: string) => join(a, FILES.payload);
+  const [flipped, truncated, badKey, control] = await Promise.all([
+    tampered((a) => flipByte(payload(a), 100)),
+    tampered((a) => writeFileSync(payload(a), readFileSync(payload(a)).subarray(0, 1000))),
+    tampered((a) => flipByte(join(a, FILES.key), 40)),
+    tampered(() => undefined),
+  ]);
+  return { flipped, truncated, badKey, control };
 }
 
 /** Download into a fresh consumer workspace and run that job's decrypt step. */
