@@ -18,7 +18,7 @@ import { lint } from './actionlint.js';
 import { fixed, fixText, lines, tempDir } from './helpers.js';
 import { runComposite } from './kms/composite.js';
 import {
-  AWS_BIN, blockLines, consumeArtifact, consumeTampered, digest, MARKER, pipelineOf, produceArtifact, startMoto, storeContains, type Moto, type Pipeline, type Run,
+  blockLines, consumeArtifact, consumeTampered, digest, MARKER, pipelineOf, produceArtifact, startMotoWithKey, storeContains, type Moto, type Pipeline, type Run,
 } from './kms/harness.js';
 
 const KMS = ['kms-encrypt-artifacts', 'kms-decrypt-artifacts'];
@@ -414,19 +414,11 @@ describe('fallback to the inline script (golden), each with its note', () => {
 
 describe('the action run as the runner runs it, against moto (real AWS CLI v2)', () => {
   let moto: Moto;
-  let root: string;
   const p: Pipeline = pipelineOf(FIXED_USES);
   const produce = (size: number) => produceArtifact(moto, p, 'cdk-out', size, 'random');
   const consume = (pp: Pipeline, run: Run, job = 'deploy') => consumeArtifact(moto, pp, run, job, 'cdk-out');
 
-  beforeAll(async () => {
-    if (!existsSync(AWS_BIN)) throw new Error(`${AWS_BIN} is missing: apt-get install -y awscli`);
-    root = tempDir('wf-fix-kms-action-');
-    moto = await startMoto(join(root, 'bin'));
-    const key = moto.aws(['kms', 'create-key', '--query', 'KeyMetadata.KeyId', '--output', 'text']);
-    expect(key.status).toBe(0);
-    expect(moto.aws(['kms', 'create-alias', '--alias-name', ALIAS, '--target-key-id', key.stdout.trim()]).status).toBe(0);
-  }, 30000);
+  beforeAll(async () => { moto = await startMotoWithKey(tempDir('wf-fix-kms-action-'), ALIAS); }, 30000);
 
   afterAll(async () => { await moto?.stop(); });
 

@@ -7,7 +7,7 @@ import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CORPUS, fixed, lines, runCli, tempDir, CLI } from './helpers.js';
 import {
-  AWS_BIN, BUILD_JOB, consumeArtifact, consumeTampered, digest, download, flipByte, MARKER, pipelineOf, produceArtifact, runStep, startMoto, storeContains, upload, type Moto, type Pipeline, type Run,
+  BUILD_JOB, consumeArtifact, consumeTampered, digest, download, flipByte, MARKER, pipelineOf, produceArtifact, runStep, startMotoWithKey, storeContains, upload, type Moto, type Pipeline, type Run,
 } from './kms/harness.js';
 
 const KMS = ['kms-encrypt-artifacts', 'kms-decrypt-artifacts'];
@@ -34,16 +34,8 @@ const WORKFLOW = lines(
 );
 
 let moto: Moto;
-let root: string;
 
-beforeAll(async () => {
-  if (!existsSync(AWS_BIN)) throw new Error(`${AWS_BIN} is missing: apt-get install -y awscli`);
-  root = tempDir('wf-fix-kms-e2e-');
-  moto = await startMoto(join(root, 'bin'));
-  const key = moto.aws(['kms', 'create-key', '--query', 'KeyMetadata.KeyId', '--output', 'text']);
-  expect(key.status).toBe(0);
-  expect(moto.aws(['kms', 'create-alias', '--alias-name', ALIAS, '--target-key-id', key.stdout.trim()]).status).toBe(0);
-}, 30000);
+beforeAll(async () => { moto = await startMotoWithKey(tempDir('wf-fix-kms-e2e-'), ALIAS); }, 30000);
 
 afterAll(async () => { await moto?.stop(); });
 

@@ -3,8 +3,9 @@
  *
  * Finds `actions/download-artifact` steps of an artifact that a wf-fix
  * encrypt step produced, in jobs that do not decrypt it yet, and the broken
- * `aws kms decrypt` copies after such downloads. Inserts a decrypt step
- * (transforms/shell/kms.ts) after the download and after a credential step
+ * `aws kms decrypt` copies after such downloads. Inserts a decrypt step (the
+ * generated action's `uses:` step, or the inline script where the action
+ * cannot run: shared/crypto-step.ts) after the download and after a credential step
  * that may use the key: in a cross-account job the base OIDC session, before
  * the `role-chaining: true` step, unless config.kmsDecryptWithChainedRole.
  * The step verifies the HMAC, decrypts, and restores the path the job used

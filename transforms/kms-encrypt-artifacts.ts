@@ -5,8 +5,10 @@
  * synth output, templates, packaged artifacts) in the clear, and the broken
  * one-call `aws kms encrypt --plaintext fileb://<archive>` steps (KMS takes
  * at most 4096 bytes; its base64 output is later read back as raw bytes).
- * Writes an envelope-encryption step (transforms/shell/kms.ts) before the
- * upload, or over the broken step's `run:` (keeping its name and id), and
+ * Writes an envelope-encryption step before the upload, or in the broken
+ * step's place (keeping its name and id): a `uses:` step of the generated
+ * action .github/actions/wf-fix-artifact-crypto, or the inline script
+ * (transforms/shell/kms.ts) where that cannot run (shared/crypto-step.ts), and
  * points the upload at the ciphertext directory only. Upload/download steps
  * of v1-v3 become v4. The broken chain may be split over steps
  * (transforms/shared/kms-chain.ts): the archive source then comes from the

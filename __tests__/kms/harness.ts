@@ -103,6 +103,19 @@ export async function startMoto(shimDir: string): Promise<Moto> {
   };
 }
 
+/** moto (startMoto, under `root`) with one KMS key behind `alias`; throws when the AWS CLI is missing or a call fails. */
+export async function startMotoWithKey(root: string, alias: string): Promise<Moto> {
+  if (!existsSync(AWS_BIN)) throw new Error(`${AWS_BIN} is missing: apt-get install -y awscli`);
+  const moto = await startMoto(join(root, 'bin'));
+  const key = moto.aws(['kms', 'create-key', '--query', 'KeyMetadata.KeyId', '--output', 'text']);
+  const made = key.status === 0 && moto.aws(['kms', 'create-alias', '--alias-name', alias, '--target-key-id', key.stdout.trim()]).status === 0;
+  if (!made) {
+    await moto.stop();
+    throw new Error(`moto: could not create the KMS key and ${alias}: ${key.stderr}`);
+  }
+  return moto;
+}
+
 export interface GeneratedStep {
   job: string;
   index: number;
