@@ -3,11 +3,11 @@
  * CLI v2 (/usr/bin/aws) against moto's KMS on loopback, with openssl, tar and
  * gzip, and upload/download-artifact@v4 emulated by copying directories.
  */
-import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CORPUS, fixed, lines, runCli, tempDir, CLI } from './helpers.js';
 import {
-  AWS_BIN, BUILD_JOB, consumeArtifact, digest, download, flipByte, MARKER, pipelineOf, produceArtifact, runStep, startMoto, storeContains, upload, type Moto, type Pipeline, type Run,
+  BUILD_JOB, consumeArtifact, consumeTampered, digest, download, flipByte, MARKER, pipelineOf, produceArtifact, runStep, startMotoWithKey, storeContains, upload, type Moto, type Pipeline, type Run,
 } from './kms/harness.js';
 
 const KMS = ['kms-encrypt-artifacts', 'kms-decrypt-artifacts'];
@@ -34,16 +34,8 @@ const WORKFLOW = lines(
 );
 
 let moto: Moto;
-let root: string;
 
-beforeAll(async () => {
-  if (!existsSync(AWS_BIN)) throw new Error(`${AWS_BIN} is missing: apt-get install -y awscli`);
-  root = tempDir('wf-fix-kms-e2e-');
-  moto = await startMoto(join(root, 'bin'));
-  const key = moto.aws(['kms', 'create-key', '--query', 'KeyMetadata.KeyId', '--output', 'text']);
-  expect(key.status).toBe(0);
-  expect(moto.aws(['kms', 'create-alias', '--alias-name', ALIAS, '--target-key-id', key.stdout.trim()]).status).toBe(0);
-}, 30000);
+beforeAll(async () => { moto = await startMotoWithKey(tempDir('wf-fix-kms-e2e-'), ALIAS); }, 30000);
 
 afterAll(async () => { await moto?.stop(); });
 
@@ -76,19 +68,7 @@ describe('generated KMS steps against moto', () => {
   test('tampering: a flipped byte in the ciphertext or the encrypted key, or a truncated ciphertext, fails and leaves no cdk.out', async () => {
     const run = await produce(p, 'cdk-out', 4096, 'random');
     expect(run.status).toBe(0);
-    const tampered = async (mutate: (artifact: string) => void) => {
-      const copy = { ...run, store: join(tempDir('wf-fix-kms-store-'), 'store') };
-      cpSync(run.store, copy.store, { recursive: true });
-      mutate(join(copy.store, 'cdk-out'));
-      return consume(p, copy, 'deploy', 'cdk-out');
-    };
-    const payload = (a: string) => join(a, 'payload.tar.gz.enc');
-    const [flipped, truncated, badKey, control] = await Promise.all([
-      tampered((a) => flipByte(payload(a), 100)),
-      tampered((a) => writeFileSync(payload(a), readFileSync(payload(a)).subarray(0, 1000))),
-      tampered((a) => flipByte(join(a, 'data-key.enc'), 40)),
-      tampered(() => undefined),
-    ]);
+    const { flipped, truncated, badKey, control } = await consumeTampered(run, 'cdk-out', (copy) => consume(p, copy, 'deploy', 'cdk-out'));
     for (const r of [flipped, truncated]) {
       expect(r.status).not.toBe(0);
       expect(r.stderr).toContain('::error::artifact integrity check failed (HMAC mismatch)');

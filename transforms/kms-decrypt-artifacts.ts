@@ -3,8 +3,9 @@
  *
  * Finds `actions/download-artifact` steps of an artifact that a wf-fix
  * encrypt step produced, in jobs that do not decrypt it yet, and the broken
- * `aws kms decrypt` copies after such downloads. Inserts a decrypt step
- * (transforms/shell/kms.ts) after the download and after a credential step
+ * `aws kms decrypt` copies after such downloads. Inserts a decrypt step (the
+ * generated action's `uses:` step, or the inline script where the action
+ * cannot run: shared/crypto-step.ts) after the download and after a credential step
  * that may use the key: in a cross-account job the base OIDC session, before
  * the `role-chaining: true` step, unless config.kmsDecryptWithChainedRole.
  * The step verifies the HMAC, decrypts, and restores the path the job used
@@ -20,13 +21,13 @@ import type { TextEdit } from '../src/workflow/edits.js';
 import type { Job, Step } from '../src/workflow/model.js';
 import { EditRefused, insertItems, removeItem, type YamlValue } from '../src/workflow/primitives.js';
 import {
-  afterDownload, artifactName, artifactPath, brokenDecryptAfter, bumpArtifactAction, decryptPlacement, envValue, hasExpression, isBrokenDecryptStep,
+  afterDownload, artifactName, artifactPath, brokenDecryptAfter, bumpArtifactAction, decryptPlacement, hasExpression, isBrokenDecryptStep,
   isDecryptStep, isDownload, isEncryptStep, isRepeatedDownload, isUpload, kmsPlacement, normalPath, refuseNonLinux, replaceRun,
   restorePath, setStepEnv, stepLabel as label,
 } from './shared/artifacts.js';
 import { isChainedStep } from './shared/aws.js';
 import { deadDecodeSteps } from './shared/kms-chain.js';
-import { decryptScript, ENV } from './shell/kms.js';
+import { actionStep, formOfFix, inlineEnv, inlineReason, inlineScript, inlineStep, kmsStepValue, type CryptoValues } from './shared/crypto-step.js';
 import { jscodeshiftAdapter } from './shared/jscodeshift-adapter.js';
 
 export const meta: TransformMeta = {
@@ -51,10 +52,10 @@ export function encryptedArtifacts(jobs: readonly Job[]): Map<string, string | u
   const out = new Map<string, string | undefined>();
   for (const job of jobs) {
     for (const e of job.steps.filter(isEncryptStep)) {
-      const dir = envValue(e, ENV.dir);
+      const dir = kmsStepValue(e, 'dir');
       const upload = job.steps.find((s) => s.index > e.index && isUpload(s) && artifactPath(s)?.trim() === dir);
       const name = upload && artifactName(upload);
-      if (name) out.set(name, envValue(e, ENV.source));
+      if (name) out.set(name, kmsStepValue(e, 'source'));
     }
   }
   return out;
@@ -68,7 +69,7 @@ function findInJob(job: Job, encrypted: Map<string, string | undefined>): Findin
     // Its decrypt step belongs after it and before the next download into the same path.
     const later = afterDownload(job, download);
     const dir = normalPath(artifactPath(download));
-    if (later.some((s) => isDecryptStep(s) && normalPath(envValue(s, ENV.dir)) === dir)) continue;
+    if (later.some((s) => isDecryptStep(s) && normalPath(kmsStepValue(s, 'dir')) === dir)) continue;
     const broken = brokenDecryptAfter(job, download, encrypted.get(name));
     out.push({
       ruleId: meta.id,
@@ -109,7 +110,7 @@ function fix(ctx: TransformContext, finding: Finding): Fix | undefined {
   const role = !chained ? 'the role' : ctx.config.kmsDecryptWithChainedRole ? 'the chained (target-account) role, as configured,' : 'the base OIDC role (not the chained one)';
   notes.push(`IAM: ${role} active at the decrypt step in job '${job.id}' needs kms:Decrypt on ${ctx.config.kmsKeyAlias}`);
   notes.push(`the decrypt step verifies the HMAC before extracting and restores ${restore}; a modified artifact fails the job`);
-  const env = { [ENV.keyAlias]: ctx.config.kmsKeyAlias, [ENV.dir]: downloaded, [ENV.restore]: restore };
+  const values: CryptoValues = { keyAlias: ctx.config.kmsKeyAlias, dir: downloaded, restore };
   const edits: TextEdit[] = [...bumpArtifactAction(download, notes)];
   const declares: Declared[] = [{ path: download.path }];
   // `base64 -d artifacts/X > Y` before the broken copy decodes what is now an envelope: dead.
@@ -118,24 +119,24 @@ function fix(ctx: TransformContext, finding: Finding): Fix | undefined {
   if (decodes.length) notes.push(`removed ${decodes.map((s) => `'${label(s)}'`).join(', ')}: the decrypt step reads the downloaded files itself`);
   // A broken copy where the session may use the key is rewritten in place (name and id kept).
   const at = broken && kmsPlacement(ctx, job, broken.index - 1);
-  if (broken && at && 'index' in at && at.index === broken.index) {
-    edits.push(replaceRun(ctx.text, broken, decryptScript(), unit), ...setStepEnv(ctx.text, broken, env, unit));
-    declares.push({ path: broken.path });
+  const inPlace = !!broken && !!at && 'index' in at && at.index === broken.index;
+  const inline = inlineReason(ctx, job, inPlace ? broken!.index : where.index, broken);
+  if (inline) notes.push(inline);
+  if (inPlace && inline) {
+    edits.push(replaceRun(ctx.text, broken!, inlineScript('decrypt'), unit), ...setStepEnv(ctx.text, broken!, inlineEnv('decrypt', values), unit));
+    declares.push({ path: broken!.path });
     if (decodes.length) declares.push({ path: [...job.path, 'steps'] });
   } else {
-    const step: Record<string, YamlValue> = { name: broken?.name ?? `Decrypt ${hasExpression(name) ? 'artifact' : name} with KMS` };
-    if (broken?.id) step.id = broken.id;
-    if (download.if) step.if = download.if;
-    step.env = env;
-    step.run = decryptScript();
-    edits.push(...insertItems(ctx.text, job.stepsNode!, where.index, [step], unit));
+    const head = { name: broken?.name ?? `Decrypt ${hasExpression(name) ? 'artifact' : name} with KMS`, id: broken?.id, if: inPlace ? broken!.if : download.if };
+    const step = (inline ? inlineStep : actionStep)(head, 'decrypt', values);
+    edits.push(...insertItems(ctx.text, job.stepsNode!, inPlace ? broken!.index : where.index, [step], unit));
     if (broken) {
       edits.push(...removeItem(ctx.text, job.stepsNode!, broken.index));
-      notes.push(`step '${label(broken)}' ran under the chained session; the decrypt now runs before it, with the base session`);
+      if (!inPlace) notes.push(`step '${label(broken)}' ran under the chained session; the decrypt now runs before it, with the base session`);
     }
     declares.push({ path: [...job.path, 'steps'], insertOnly: !broken });
   }
-  return { edits, declares, scripts: [decryptScript()] };
+  return { edits, declares, ...formOfFix(!!inline, 'decrypt') };
 }
 
 export const transform: Transform = { meta, find, fix };

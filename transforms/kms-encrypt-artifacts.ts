@@ -5,8 +5,10 @@
  * synth output, templates, packaged artifacts) in the clear, and the broken
  * one-call `aws kms encrypt --plaintext fileb://<archive>` steps (KMS takes
  * at most 4096 bytes; its base64 output is later read back as raw bytes).
- * Writes an envelope-encryption step (transforms/shell/kms.ts) before the
- * upload, or over the broken step's `run:` (keeping its name and id), and
+ * Writes an envelope-encryption step before the upload, or in the broken
+ * step's place (keeping its name and id): a `uses:` step of the generated
+ * action .github/actions/wf-fix-artifact-crypto, or the inline script
+ * (transforms/shell/kms.ts) where that cannot run (shared/crypto-step.ts), and
  * points the upload at the ciphertext directory only. Upload/download steps
  * of v1-v3 become v4. The broken chain may be split over steps
  * (transforms/shared/kms-chain.ts): the archive source then comes from the
@@ -26,7 +28,7 @@ import type { Job, Step } from '../src/workflow/model.js';
 import { EditRefused, insertItems, removeItem, replaceNode, scalarIn, type YamlValue } from '../src/workflow/primitives.js';
 import { getPair, type YamlNode } from '../src/yaml.js';
 import {
-  artifactName, artifactPath, brokenDecryptAfter, bumpArtifactAction, ciphertextDir, decryptPlacement, envValue,
+  artifactName, artifactPath, brokenDecryptAfter, bumpArtifactAction, ciphertextDir, decryptPlacement,
   hasExpression, isBrokenEncryptStep, isDownload, isEncryptStep, isRepeatedDownload, isUpload, kmsPlacement, refuseNonLinux, replaceRun,
   setStepEnv, shipsDeployInputs, singlePath, stepLabel as label,
 } from './shared/artifacts.js';
@@ -34,7 +36,7 @@ import { isConfigureStep } from './shared/aws.js';
 import { encryptChainFor, type EncryptChain } from './shared/kms-chain.js';
 import { baseCredentialStep } from './shared/keys.js';
 import { oidcPermissionsFix } from './shared/permissions.js';
-import { encryptScript, ENV } from './shell/kms.js';
+import { actionStep, formOfFix, inlineEnv, inlineReason, inlineScript, inlineStep, kmsStepValue, type CryptoValues } from './shared/crypto-step.js';
 import { jscodeshiftAdapter } from './shared/jscodeshift-adapter.js';
 
 export const meta: TransformMeta = {
@@ -59,7 +61,7 @@ interface Data {
 /** The upload already carries the output of a wf-fix encrypt step. */
 function alreadyEncrypted(job: Job, upload: Step): boolean {
   const path = artifactPath(upload)?.trim();
-  return job.steps.some((s) => s.index < upload.index && isEncryptStep(s) && envValue(s, ENV.dir) === path);
+  return job.steps.some((s) => s.index < upload.index && isEncryptStep(s) && kmsStepValue(s, 'dir') === path);
 }
 
 /** The broken one-call encrypt chain whose output this upload ships. */
@@ -179,7 +181,9 @@ function fix(ctx: TransformContext, finding: Finding): Fix | undefined {
   const unit = ctx.wf.indentUnit;
   const notes = finding.notes ?? (finding.notes = []);
   const dir = ciphertextDir(name, job);
-  const env = { [ENV.keyAlias]: ctx.config.kmsKeyAlias, [ENV.source]: source, [ENV.dir]: dir };
+  const values: CryptoValues = { keyAlias: ctx.config.kmsKeyAlias, source, dir };
+  // A local action where one can run (the job checked out the repository before it), else the inline script.
+  const inline = inlineReason(ctx, job, at.index, broken);
   const edits: TextEdit[] = [];
   const declares: Declared[] = [{ path: upload.path }];
   const steps = job.stepsNode!;
@@ -199,29 +203,33 @@ function fix(ctx: TransformContext, finding: Finding): Fix | undefined {
       + (perms ? ` (${perms.summary})` : ''));
   }
   notes.push(...iamNotes(ctx, job, name));
-  if (broken) {
-    edits.push(replaceRun(ctx.text, broken, encryptScript(), unit), ...setStepEnv(ctx.text, broken, env, unit));
+  if (inline) notes.push(inline);
+  if (broken && inline) {
+    edits.push(replaceRun(ctx.text, broken, inlineScript('encrypt'), unit), ...setStepEnv(ctx.text, broken, inlineEnv('encrypt', values), unit));
     declares.push({ path: broken.path });
+  } else if (broken) {
+    // The action step takes the broken step's place (its name, id and condition kept).
+    inserted.push(actionStep({ name: broken.name, id: broken.id, if: broken.if }, 'encrypt', values));
+    edits.push(...removeItem(ctx.text, steps, broken.index));
+  } else {
+    const head = { name: `Encrypt ${name && !hasExpression(name) ? name : 'artifact'} with KMS`, if: upload.if };
+    inserted.push((inline ? inlineStep : actionStep)(head, 'encrypt', values));
+  }
+  if (broken) {
     const dead = [...chain!.deadTar, ...chain!.plumbing];
     for (const s of dead) edits.push(...removeItem(ctx.text, steps, s.index));
     if (dead.length) {
       notes.push(`removed step${dead.length > 1 ? 's' : ''} ${dead.map((s) => `'${label(s)}'`).join(', ')}: `
         + 'the envelope step archives the source itself and writes the ciphertext where the upload reads it');
     }
-  } else {
-    const step: Record<string, YamlValue> = { name: `Encrypt ${name && !hasExpression(name) ? name : 'artifact'} with KMS` };
-    if (upload.if) step.if = upload.if;
-    step.env = env;
-    step.run = encryptScript();
-    inserted.push(step);
   }
   if (inserted.length) edits.push(...insertItems(ctx.text, steps, at.index, inserted, unit));
-  const removes = !!broken && chain!.deadTar.length + chain!.plumbing.length > 0;
+  const removes = !!broken && (!inline || chain!.deadTar.length + chain!.plumbing.length > 0);
   if (inserted.length || removes) declares.push({ path: [...job.path, 'steps'], insertOnly: !removes });
   const pathNode = getPair(upload.with, 'path')!.value as YamlNode;
   edits.push(replaceNode(pathNode, scalarIn(upload.with!, dir)), ...bumpArtifactAction(upload, notes));
   if (/(^|\/)\.[^/]/.test(source)) notes.push('the archive includes hidden files, which upload-artifact v4.4+ would have skipped');
-  return { edits, declares, scripts: [encryptScript()] };
+  return { edits, declares, ...formOfFix(!!inline, 'encrypt') };
 }
 
 export const transform: Transform = { meta, find, fix };

@@ -11,7 +11,9 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseYaml, toPlain } from '../../src/yaml.js';
 import { tempDir } from '../helpers.js';
-import { DECRYPT_MARKER, ENCRYPT_MARKER } from '../../transforms/shell/kms.js';
+import { DECRYPT_MARKER, ENCRYPT_MARKER, FILES } from '../../transforms/shell/kms.js';
+import { ARTIFACT_CRYPTO, ARTIFACT_CRYPTO_USES } from '../../src/actions/artifact-crypto.js';
+import { runBash, runComposite } from './composite.js';
 
 /** The lines of a generated `run: |` block at `col` (for golden outputs). */
 export function blockLines(script: string, col: number): string[] {
@@ -101,11 +103,36 @@ export async function startMoto(shimDir: string): Promise<Moto> {
   };
 }
 
+/** moto (startMoto, under `root`) with one KMS key behind `alias`; throws when the AWS CLI is missing or a call fails. */
+export async function startMotoWithKey(root: string, alias: string): Promise<Moto> {
+  if (!existsSync(AWS_BIN)) throw new Error(`${AWS_BIN} is missing: apt-get install -y awscli`);
+  const moto = await startMoto(join(root, 'bin'));
+  const key = moto.aws(['kms', 'create-key', '--query', 'KeyMetadata.KeyId', '--output', 'text']);
+  const made = key.status === 0 && moto.aws(['kms', 'create-alias', '--alias-name', alias, '--target-key-id', key.stdout.trim()]).status === 0;
+  if (!made) {
+    await moto.stop();
+    throw new Error(`moto: could not create the KMS key and ${alias}: ${key.stderr}`);
+  }
+  return moto;
+}
+
 export interface GeneratedStep {
   job: string;
   index: number;
+  /** The inline script's env: (for an action step: its with: values under the same names). */
   env: Record<string, string>;
+  /** The inline script ('' for an action step). */
   run: string;
+  /** An action step (`uses: ./.github/actions/wf-fix-artifact-crypto`): its with: values. */
+  with?: Record<string, string>;
+}
+
+/** An action step's with: under the env names the inline script reads (what the action's own steps pass on). */
+function actionEnv(w: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = { KMS_KEY_ALIAS: w['kms-key-alias']! };
+  if (w.mode === 'encrypt') Object.assign(out, { KMS_ARTIFACT_SOURCE: w.path, KMS_ARTIFACT_DIR: w['ciphertext-dir'] });
+  else Object.assign(out, { KMS_ARTIFACT_DIR: w.path, KMS_RESTORE_PATH: w['restore-path'] || w.path });
+  return out;
 }
 
 export interface ArtifactStep {
@@ -134,6 +161,10 @@ export function pipelineOf(yamlText: string): Pipeline {
       const env = Object.fromEntries(Object.entries(s.env ?? {}).map(([k, v]) => [k, String(v)]));
       if (s.run?.includes(ENCRYPT_MARKER)) out.encrypt.push({ job, index, env, run: s.run });
       if (s.run?.includes(DECRYPT_MARKER)) out.decrypt.push({ job, index, env, run: s.run });
+      if (s.uses === ARTIFACT_CRYPTO_USES) {
+        const w = Object.fromEntries(Object.entries(s.with ?? {}).map(([k, v]) => [k, String(v)]));
+        (w.mode === 'encrypt' ? out.encrypt : out.decrypt).push({ job, index, env: actionEnv(w), run: '', with: w });
+      }
       const art = { job, index, name: String(s.with?.name ?? ''), path: String(s.with?.path ?? '.') };
       if (s.uses?.startsWith('actions/upload-artifact@')) out.uploads.push(art);
       if (s.uses?.startsWith('actions/download-artifact@')) out.downloads.push(art);
@@ -155,21 +186,17 @@ export interface StepResult {
   stderr: string;
 }
 
-/** Run a step's script as GitHub does for `run:` (bash -e {0}) in `cwd`; steps may run concurrently. */
+/**
+ * Run a step as GitHub does in `cwd`: a script as `run:` (bash -e {0}), an
+ * action step as the composite action's own steps (composite.ts); steps may run concurrently.
+ */
 export function runStep(step: GeneratedStep, cwd: string, env: NodeJS.ProcessEnv): Promise<StepResult> {
+  if (step.with) return runComposite(ARTIFACT_CRYPTO.body, step.with, cwd, env);
   const file = join(env.RUNNER_TEMP!, `step-${step.job}-${step.index}-${process.hrtime.bigint()}.sh`);
   writeFileSync(file, step.run);
   const stepEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(step.env)) stepEnv[k] = resolveExpr(v, env.RUNNER_TEMP!);
-  return new Promise((ok, fail) => {
-    const child = spawn('bash', ['-e', file], { cwd, env: { ...env, ...stepEnv } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('error', fail);
-    child.on('close', (code) => ok({ status: code ?? -1, stdout, stderr }));
-  });
+  return runBash(['-e', file], cwd, { ...env, ...stepEnv });
 }
 
 /** upload-artifact@v4 with one directory: the artifact holds the directory's contents. */
@@ -258,13 +285,35 @@ export async function produceArtifact(moto: Moto, p: Pipeline, name: string, siz
   mkdirSync(run.runnerTemp, { recursive: true });
   const enc = p.encrypt[0]!;
   makeCdkOut(join(run.producer, enc.env.KMS_ARTIFACT_SOURCE!), sizeBytes, assets);
-  const step = alias ? { ...enc, env: { ...enc.env, KMS_KEY_ALIAS: alias } } : enc;
+  const step = !alias ? enc : enc.with ? { ...enc, with: { ...enc.with, 'kms-key-alias': alias } } : { ...enc, env: { ...enc.env, KMS_KEY_ALIAS: alias } };
   const r = await runStep(step, run.producer, moto.env(run.runnerTemp));
   if (r.status === 0) {
     const up = p.uploads.find((u) => u.job === enc.job && u.index > enc.index)!;
     upload(up.path, run.producer, run.store, name, run.runnerTemp);
   }
   return { ...run, status: r.status, stderr: r.stderr };
+}
+
+/**
+ * The artifact of `run` consumed four times, each from its own copy of the
+ * store: a flipped ciphertext byte, a truncated ciphertext, a flipped
+ * encrypted data key, and untouched (the control).
+ */
+export async function consumeTampered<T>(run: Run, name: string, consume: (copy: Run) => Promise<T>): Promise<{ flipped: T; truncated: T; badKey: T; control: T }> {
+  const tampered = async (mutate: (artifact: string) => void) => {
+    const copy = { ...run, store: join(tempDir('wf-fix-kms-store-'), 'store') };
+    cpSync(run.store, copy.store, { recursive: true });
+    mutate(join(copy.store, name));
+    return consume(copy);
+  };
+  const payload = (a: string) => join(a, FILES.payload);
+  const [flipped, truncated, badKey, control] = await Promise.all([
+    tampered((a) => flipByte(payload(a), 100)),
+    tampered((a) => writeFileSync(payload(a), readFileSync(payload(a)).subarray(0, 1000))),
+    tampered((a) => flipByte(join(a, FILES.key), 40)),
+    tampered(() => undefined),
+  ]);
+  return { flipped, truncated, badKey, control };
 }
 
 /** Download into a fresh consumer workspace and run that job's decrypt step. */

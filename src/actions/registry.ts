@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import { decodeSource } from '../workflow/source.js';
 import { getNode, isSeq, parseYaml, scalarString } from '../yaml.js';
+import { ARTIFACT_CRYPTO } from './artifact-crypto.js';
 
 export interface RepositoryFileSpec {
   /** Stable id, requested by `Fix.repositoryFiles`; the action directory is `wf-fix-<id>`. */
@@ -29,7 +30,7 @@ export interface RepositoryFileSpec {
 }
 
 /** The generated files shipped with this wf-fix version (added as transforms move their scripts here). */
-export const REPOSITORY_FILES: readonly RepositoryFileSpec[] = [];
+export const REPOSITORY_FILES: readonly RepositoryFileSpec[] = [ARTIFACT_CRYPTO];
 
 /** `.github/actions/wf-fix-<id>/action.yml`: where a generated composite action lives. */
 export function actionPath(id: string): string {

@@ -8,7 +8,8 @@ import { getNode, toPlainNode } from '../yaml.js';
 import { isSkip, modelWorkflow, type Job, type Workflow } from '../workflow/model.js';
 import type { Document } from '../yaml.js';
 import { effectiveRole, hasKeyInputs, isChainedStep, isConfigureStep, isOidcStep, withValue } from '../../transforms/shared/aws.js';
-import { envValue, isDecryptStep, isEncryptStep } from '../../transforms/shared/artifacts.js';
+import { isDecryptStep, isEncryptStep } from '../../transforms/shared/artifacts.js';
+import { kmsStepValue } from '../../transforms/shared/crypto-step.js';
 import { jobSubjects, triggersOf, type Subject } from './subjects.js';
 
 export const DEFAULT_AUDIENCE = 'sts.amazonaws.com';
@@ -55,7 +56,7 @@ function jobUses(wf: Workflow, job: Job, ctx: RoleContext, triggers: ReturnType<
         active = undefined;
       }
     } else if ((isEncryptStep(step) || isDecryptStep(step)) && active) {
-      const alias = envValue(step, 'KMS_KEY_ALIAS') ?? ctx.kmsKeyAlias;
+      const alias = kmsStepValue(step, 'keyAlias') ?? ctx.kmsKeyAlias;
       uses.push({ kind: 'kms', role: active, job: job.id, action: isEncryptStep(step) ? 'kms:GenerateDataKey' : 'kms:Decrypt', alias });
     }
   }

@@ -1,7 +1,7 @@
 /**
  * Facts about artifacts and KMS steps shared by kms-encrypt-artifacts and
  * kms-decrypt-artifacts: upload/download steps, which uploads ship deploy
- * inputs, the steps wf-fix generated (by their marker), the broken one-call
+ * inputs, the steps wf-fix generated (by their marker, or the generated action), the broken one-call
  * `aws kms encrypt`/`decrypt` copies, and where in a job an AWS session that
  * may use the KMS key is active.
  */
@@ -15,6 +15,7 @@ import { bumpMajor, isChainedStep, isConfigureStep, isCrossAccountKeyStep, KEY_E
 import { DECRYPT_MARKER, ENCRYPT_MARKER } from '../shell/kms.js';
 import { DEPLOY_OUTPUTS } from './deploy.js';
 import { brokenDecryptTarget, isDeadExtract, isOneCallEncrypt } from './kms-chain.js';
+import { cryptoActionMode } from './crypto-step.js';
 
 export const UPLOAD_ACTION = 'actions/upload-artifact';
 export const DOWNLOAD_ACTION = 'actions/download-artifact';
@@ -62,12 +63,9 @@ export function ciphertextDir(name: string | undefined, job: Job): string {
   return `${CIPHERTEXT_ROOT}/${slug}`;
 }
 
-export function envValue(step: Step, key: string): string | undefined {
-  return scalarString(getNode(step.env, key));
-}
-
-export const isEncryptStep = (s: Step): boolean => (s.script ?? '').includes(ENCRYPT_MARKER);
-export const isDecryptStep = (s: Step): boolean => (s.script ?? '').includes(DECRYPT_MARKER);
+/** A wf-fix encrypt step: the inline script (by its marker) or the generated action in encrypt mode. */
+export const isEncryptStep = (s: Step): boolean => (s.script ?? '').includes(ENCRYPT_MARKER) || cryptoActionMode(s) === 'encrypt';
+export const isDecryptStep = (s: Step): boolean => (s.script ?? '').includes(DECRYPT_MARKER) || cryptoActionMode(s) === 'decrypt';
 
 const KMS_DECRYPT = /\baws\s+kms\s+decrypt\b/;
 
