@@ -41,6 +41,7 @@ describe.each(OURS.map((s) => [s.id, s] as const))('generated action %s', (_id, 
     expect(spec.path).toBe(`.github/actions/wf-fix-${spec.id}/action.yml`);
     expect(spec.owners).toEqual([spec.id === 'cdk-stacks' ? 'stack-discovery' : 'prod-rollback']);
     expect(docOf(spec.body).runs.using).toBe('composite');
+    expect(spec.body).not.toMatch(/[ \t]$/m);
   });
 
   test('passes actionlint 1.7.7 (its steps as a workflow job)', async () => {

@@ -33,5 +33,6 @@ export function compositeActionBody(a: CompositeAction): string {
     ...(a.outputs ? { outputs: a.outputs } : {}),
     runs: { using: 'composite', steps: a.steps },
   };
-  return renderMapping(doc, 2).join('\n') + '\n';
+  // A blank script line is an empty line, not indentation (no trailing whitespace in the patch).
+  return renderMapping(doc, 2).map((l) => (l.trim() === '' ? '' : l)).join('\n') + '\n';
 }
