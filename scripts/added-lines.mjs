@@ -13,7 +13,8 @@
  * Prints, per set: files, changed files, input lines (all files and changed
  * files), added lines, added / input lines of the changed files (the issue's
  * figure) and of all files, and the largest single-file addition.
- * Usage: node scripts/added-lines.mjs [--json]   (WF_FIX_CORPUS=<dir> reads another corpus)
+ * Usage: node scripts/added-lines.mjs [--json] [-- <wf-fix options, e.g. --only deploy-retry>]
+ * (WF_FIX_CORPUS=<dir> reads another corpus)
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,7 +25,11 @@ import { fileURLToPath } from 'node:url';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CORPUS = resolve(process.env.WF_FIX_CORPUS ?? join(ROOT, '../shared/corpus'));
 const CLI = join(ROOT, 'dist/src/cli.js');
-const json = process.argv.includes('--json');
+const dashes = process.argv.indexOf('--');
+const own = dashes < 0 ? process.argv.slice(2) : process.argv.slice(2, dashes);
+/** Arguments after `--` go to wf-fix (e.g. `-- --only deploy-retry`). */
+const cliArgs = dashes < 0 ? [] : process.argv.slice(dashes + 1);
+const json = own.includes('--json');
 
 if (!existsSync(CLI)) throw new Error('run `npm run build` first');
 
@@ -50,7 +55,7 @@ function patchFiles(patch) {
 
 /** Dry-run the CLI over repository directories under `base`; `inputs` maps a repository-relative workflow path to its line count. */
 function measure(name, base, repos, inputs) {
-  const r = spawnSync(process.execPath, [CLI, ...repos], { cwd: base, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const r = spawnSync(process.execPath, [CLI, ...cliArgs, ...repos], { cwd: base, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   // 2: some file could not be processed (invalid YAML in the corpus), 3: a fix was rejected; the others still count.
   if (r.status === null || r.status > 3 || !r.stdout && r.status === 2 && !/file\(s\) scanned/.test(r.stderr)) throw new Error(`${name}: wf-fix exited ${r.status ?? r.signal ?? r.error?.message}: ${(r.stderr ?? '').slice(-2000)}`);
   const summary = /^wf-fix: .*file\(s\) scanned.*$/m.exec(r.stderr)?.[0];
