@@ -135,6 +135,12 @@ describe('stack-discovery with the cdk-stacks action', () => {
     expect(steps[3]!.env).toEqual({ AWS_PAGER: '', CDK_STACK_NAMES: '${{ steps.cdk-stacks.outputs.stacks }}' });
   });
 
+  test('the discovery step runs under the step\'s own if:', () => {
+    const out = fixed(cdkJob('      - name: Report', '        if: always()', '        run: |', '          aws cloudformation describe-stacks --stack-name Api'), SD);
+    expect(stepsOf(out, 'deploy')[2]).toEqual({ name: 'Discover CDK stacks', id: 'cdk-stacks', if: 'always()', uses: './.github/actions/wf-fix-cdk-stacks' });
+    expect(fixed(out, SD)).toBe(out);
+  });
+
   test('two steps fixed in one pass get their own discovery steps with distinct ids', () => {
     const out = fixed(cdkJob(...verify(), '      - name: Again', '        run: |', '          aws cloudformation describe-stacks --stack-name Other'), SD);
     const steps = stepsOf(out, 'deploy');

@@ -183,10 +183,11 @@ function discoveryStep(ctx: TransformContext, data: Data): { id: string; edits: 
   const assembly = workspacePath(runWorkingDirectory(ctx, job, step), dir);
   const prev = job.steps[step.index - 1];
   const prevAssembly = scalarString(getNode(prev?.with, 'assembly')) ?? 'cdk.out';
-  if (prev?.uses?.trim() === USES && prev.id && prevAssembly === assembly) return { id: prev.id, edits: [] };
+  if (prev?.uses?.trim() === USES && prev.id && prevAssembly === assembly && prev.if === step.if) return { id: prev.id, edits: [] };
   if (!job.stepsNode) throw new EditRefused(`job '${job.id}' has no steps list`);
   const id = freeStepId(job, 'cdk-stacks', ordinal + 1);
-  const value = { name: DISCOVERY_STEP_NAME, id, uses: USES, ...(assembly === 'cdk.out' ? {} : { with: { assembly } }) };
+  // The step's own if: too, so the names are there whenever the step runs (e.g. if: always()).
+  const value = { name: DISCOVERY_STEP_NAME, id, ...(step.if !== undefined ? { if: step.if } : {}), uses: USES, ...(assembly === 'cdk.out' ? {} : { with: { assembly } }) };
   return { id, edits: insertItems(ctx.text, job.stepsNode, step.index, [value], ctx.wf.indentUnit) };
 }
 
