@@ -4,11 +4,10 @@ import { CORPUS, fixed, fixText, lines } from './helpers.js';
 import { parseYaml, toPlain } from '../src/yaml.js';
 
 const toParsed = (text: string) => toPlain(parseYaml(text).docs[0]!);
-import { bashN, runScript, shellcheck, stepsOf, workDir } from './stack-scripts.js';
+import { bashN, runAction, shellcheck, stepsOf, workDir } from './stack-scripts.js';
 import { rollbackScript } from '../transforms/shell/rollback.js';
 import { defaultConfig } from '../src/config.js';
 import { ROLLBACK_ACTION } from '../src/actions/rollback.js';
-import { runComposite } from './composite-run.js';
 
 const ID = ['prod-rollback'];
 
@@ -54,14 +53,9 @@ function rollbackRun(states: string[], fixture = 'single') {
   const w = workDir(fixture, FAKE_AWS);
   const statesFile = join(w.dir, 'states');
   writeFileSync(statesFile, states.join('\n') + '\n');
-  let calls: string[][] = [];
-  const r = runComposite(ROLLBACK_ACTION.body, step.with!, (script, env) => {
-    const ran = runScript(script, w, env);
-    calls = ran.calls;
-    return ran;
-  }, { STATES: statesFile, ROLLBACK_POLL_SECONDS: '0' });
-  const mutating = calls.filter((c) => !/^(describe-stacks|describe-stack-events)$/.test(c[1]!)).map((c) => c.slice(1).join(' '));
-  return { ...r, calls, mutating };
+  const r = runAction(ROLLBACK_ACTION.body, step.with!, w, { STATES: statesFile, ROLLBACK_POLL_SECONDS: '0' });
+  const mutating = r.calls.filter((c) => !/^(describe-stacks|describe-stack-events)$/.test(c[1]!)).map((c) => c.slice(1).join(' '));
+  return { ...r, mutating };
 }
 
 describe('prod-rollback', () => {

@@ -15,9 +15,8 @@ import { parseYaml, toPlain } from '../src/yaml.js';
 import { rollbackScript } from '../transforms/shell/rollback.js';
 import { stackSelectedFunction, stacksFromList } from '../transforms/shell/stacks.js';
 import { lint } from './actionlint.js';
-import { runComposite } from './composite-run.js';
 import { fixed, fixText, lines } from './helpers.js';
-import { bashN, runScript, shellcheck, stepsOf, workDir } from './stack-scripts.js';
+import { bashN, runAction, runScript, shellcheck, stepsOf, workDir } from './stack-scripts.js';
 
 interface ActionDoc {
   inputs: Record<string, { description: string; required: boolean; default?: string }>;
@@ -81,6 +80,18 @@ const verify = (flag = '--stack-name MyStack-dev') => [
 ];
 
 const SD = ['stack-discovery'];
+
+/** A production job `release` that checks out the repository, then `steps`. */
+const release = (...steps: string[]) => lines(
+  'on: push',
+  'jobs:',
+  '  release:',
+  '    runs-on: ubuntu-latest',
+  '    environment: production',
+  '    steps:',
+  '      - uses: actions/checkout@v4',
+  ...steps,
+);
 const indented = (ls: string[], n: number) => ls.map((l) => ' '.repeat(n) + l);
 
 describe('stack-discovery with the cdk-stacks action', () => {
@@ -166,7 +177,7 @@ describe('stack-discovery with the cdk-stacks action', () => {
     const steps = stepsOf(fixed(cdkJob(...verify(flag)), SD), 'deploy');
     const discovery = steps[2]!;
     const w = workDir(fixture, 'echo UPDATE_COMPLETE');
-    const action = runComposite(CDK_STACKS_ACTION.body, discovery.with ?? {}, (script, env) => runScript(script, w, env));
+    const action = runAction(CDK_STACKS_ACTION.body, discovery.with ?? {}, w);
     const step = steps[3]!;
     const env = { CDK_STACK_NAMES: step.env!.CDK_STACK_NAMES!.replace('${{ steps.cdk-stacks.outputs.stacks }}', action.outputs.stacks ?? '') };
     return { w, action, step: action.status === 0 ? runScript(step.run!, w, env) : undefined };
@@ -224,17 +235,7 @@ describe('fallbacks: the inline script, with a note saying why', () => {
     expect(fixed(out.output, SD, config)).toBe(out.output);
   });
 
-  const prodJob = lines(
-    'on: push',
-    'jobs:',
-    '  release:',
-    '    runs-on: ubuntu-latest',
-    '    environment: production',
-    '    steps:',
-    '      - uses: actions/checkout@v4',
-    '      - name: Deploy',
-    '        run: npx cdk deploy --all --require-approval never',
-  );
+  const prodJob = release('      - name: Deploy', '        run: npx cdk deploy --all --require-approval never');
 
   test.each(cases)('prod-rollback: %s', (_what, shape, config, note) => {
     const out = fixText(shape(prodJob), ['prod-rollback'], config);
@@ -269,36 +270,20 @@ describe('fallbacks: the inline script, with a note saying why', () => {
 
 describe('prod-rollback with the rollback action', () => {
   test('named stacks (aws cloudformation deploy) pass through the stacks input, and run', () => {
-    const input = lines(
-      'on: push',
-      'jobs:',
-      '  release:',
-      '    runs-on: ubuntu-latest',
-      '    environment: production',
-      '    steps:',
-      '      - uses: actions/checkout@v4',
-      '      - id: deploy',
-      '        run: aws cloudformation deploy --template-file t.yml --stack-name prod-api',
-    );
+    const input = release('      - id: deploy', '        run: aws cloudformation deploy --template-file t.yml --stack-name prod-api');
     const out = fixText(input, ['prod-rollback']);
     const step = stepsOf(out.output, 'release').at(-1)!;
     expect(step.with).toEqual({ stacks: 'prod-api' });
     expect(step.uses).toBe('./.github/actions/wf-fix-rollback');
     const w = workDir(undefined, 'case "$2" in describe-stacks) echo UPDATE_FAILED ;; esac');
-    let calls: string[][] = [];
-    const r = runComposite(ROLLBACK_ACTION.body, step.with!, (script, env) => {
-      const ran = runScript(script, w, env);
-      calls = ran.calls;
-      return ran;
-    }, { ROLLBACK_POLL_SECONDS: '0', ROLLBACK_MAX_POLLS: '2' });
+    const r = runAction(ROLLBACK_ACTION.body, step.with!, w, { ROLLBACK_POLL_SECONDS: '0', ROLLBACK_MAX_POLLS: '2' });
     expect(r.status).toBe(1);
-    expect(calls.map((c) => c.slice(1, 4).join(' '))).toContain('rollback-stack --stack-name prod-api');
+    expect(r.calls.map((c) => c.slice(1, 4).join(' '))).toContain('rollback-stack --stack-name prod-api');
     expect(r.stderr).toContain('::error::the production deploy failed or was cancelled');
   });
 
   test('no assembly and no stacks: the action fails and says so', () => {
-    const w = workDir(undefined, '');
-    const r = runComposite(ROLLBACK_ACTION.body, {}, (script, env) => runScript(script, w, env));
+    const r = runAction(ROLLBACK_ACTION.body, {}, workDir(undefined, ''));
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('::error::neither the cloud assembly nor the stacks input name any stacks to roll back');
   });
