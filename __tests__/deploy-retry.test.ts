@@ -125,8 +125,8 @@ describe('deploy-retry: golden', () => {
     expect(once.findings.map((f) => [f.line, f.fixed])).toEqual([[109, true], [167, true], [220, true]]);
     expect(once.findings[2]!.message).toContain('60s exponential backoff');
     expect(fixed(once.output, ID)).toBe(once.output);
-    expect(stepScript(once.output, 'deploy-prod', 'Deploy to Production').run).toContain('local attempt=1 delay=60 status=0');
-    expect(stepScript(once.output, 'deploy-dev', 'Deploy to Dev with Change Set').run).toContain('local attempt=1 delay=30 status=0');
+    expect(stepScript(once.output, 'deploy-prod', 'Deploy to Production').run).toContain('local attempt=1 delay=60 status');
+    expect(stepScript(once.output, 'deploy-dev', 'Deploy to Dev with Change Set').run).toContain('local attempt=1 delay=30 status');
   });
 
   test('exec cannot be retried: reported, not fixed', () => {
@@ -168,7 +168,7 @@ describe('deploy-retry: the generated bash, run', () => {
     expect(readFileSync(join(dir, 'count'), 'utf8').trim()).toBe('3');
     expect(readFileSync(join(dir, 'args'), 'utf8')).toBe('deploy --all --require-approval never\n'.repeat(3));
     expect(r.stdout).toBe('deployed\n');
-    expect(r.stderr).toContain('attempt 2 failed (exit 7)');
+    expect(r.stderr).toContain('attempt 2 of 3 failed (exit 7)');
   });
 
   test('always fails: N attempts, then the last exit status, and the script stops', () => {
@@ -177,7 +177,7 @@ describe('deploy-retry: the generated bash, run', () => {
     expect(r.status).toBe(7);
     expect(readFileSync(join(dir, 'count'), 'utf8').trim()).toBe('3');
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain("failed after 3 attempts (exit 7)");
+    expect(r.stderr).toContain('attempt 3 of 3 failed (exit 7)');
   });
 
   test('attempts come from config, and shell: bash (-eo pipefail) behaves the same', () => {

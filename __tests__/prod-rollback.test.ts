@@ -1,9 +1,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CORPUS, fixed, fixText, lines } from './helpers.js';
-import { bashN, runScript, shellcheck, stepsOf, workDir } from './stack-scripts.js';
+import { parseYaml, toPlain } from '../src/yaml.js';
+
+const toParsed = (text: string) => toPlain(parseYaml(text).docs[0]!);
+import { bashN, runAction, shellcheck, stepsOf, workDir } from './stack-scripts.js';
 import { rollbackScript } from '../transforms/shell/rollback.js';
 import { defaultConfig } from '../src/config.js';
+import { ROLLBACK_ACTION } from '../src/actions/rollback.js';
 
 const ID = ['prod-rollback'];
 
@@ -36,18 +40,20 @@ const FAKE_AWS = [
   'esac',
 ].join('\n');
 
+/** The rollback step of job `release`: the generated action's step (the job checks out the repository). */
 function generatedStep(text: string) {
-  const step = stepsOf(text, 'release').find((s) => s.name?.startsWith('Roll'));
-  if (!step?.run || !step.env) throw new Error('no rollback step');
+  const step = stepsOf(text, 'release').find((s) => s.name?.startsWith('Roll')) as { uses?: string; with?: Record<string, string> } | undefined;
+  if (step?.uses !== './.github/actions/wf-fix-rollback' || !step.with) throw new Error('no rollback step using the action');
   return step;
 }
 
+/** Run the rollback action's steps with the workflow step's `with:` against the fake aws. */
 function rollbackRun(states: string[], fixture = 'single') {
   const step = generatedStep(fixed(prodJob(), ID));
   const w = workDir(fixture, FAKE_AWS);
   const statesFile = join(w.dir, 'states');
   writeFileSync(statesFile, states.join('\n') + '\n');
-  const r = runScript(step.run!, w, { ...step.env!, STATES: statesFile, ROLLBACK_POLL_SECONDS: '0' });
+  const r = runAction(ROLLBACK_ACTION.body, step.with!, w, { STATES: statesFile, ROLLBACK_POLL_SECONDS: '0' });
   const mutating = r.calls.filter((c) => !/^(describe-stacks|describe-stack-events)$/.test(c[1]!)).map((c) => c.slice(1).join(' '));
   return { ...r, mutating };
 }
@@ -68,11 +74,9 @@ describe('prod-rollback', () => {
       '        run: npx cdk deploy --all --require-approval never',
       '      - name: Roll back failed production deploy',
       "        if: ${{ (failure() || cancelled()) && (steps.deploy.outcome == 'failure' || steps.deploy.outcome == 'cancelled') }}",
-      '        shell: bash',
-      '        env:',
-      '          CDK_ASSEMBLY: cdk.out',
-      '        run: |',
-      ...rollbackScript().replace(/\n$/, '').split('\n').map((l) => (l ? `          ${l}` : '')),
+      '        uses: ./.github/actions/wf-fix-rollback',
+      '        with:',
+      '          assembly: cdk.out',
       '      - name: Notify',
       '        if: always()',
       '        run: echo finished',
@@ -80,8 +84,15 @@ describe('prod-rollback', () => {
     expect(fixed(out, ID)).toBe(out);
   });
 
-  test('the generated script is strict, has no ${{ }}, no blanket || true, and passes shellcheck and bash -n', () => {
-    const script = generatedStep(fixed(prodJob(), ID)).run!;
+  test('the action requested is the rollback action', () => {
+    expect(fixText(prodJob(), ID).repositoryFiles).toEqual(['rollback']);
+  });
+
+  test.each([
+    ['the action', (toParsed(ROLLBACK_ACTION.body) as { runs: { steps: { run: string }[] } }).runs.steps[0]!.run],
+    ['CDK inline', rollbackScript()],
+    ['named inline', rollbackScript({ assembly: false, named: true })],
+  ])('the generated script (%s) is strict, has no ${{ }}, no blanket || true, and passes shellcheck and bash -n', (_what, script) => {
     expect(script.startsWith('set -euo pipefail\n')).toBe(true);
     expect(script).not.toMatch(/\$\{\{|\|\|\s*true|list-stacks|cdk ls/);
     expect(shellcheck(script)).toEqual({ status: 0, output: '' });
@@ -212,12 +223,13 @@ describe('prod-rollback', () => {
     const steps = stepsOf(once, 'deploy-prod');
     const rollbacks = steps.filter((s) => /outcome == 'cancelled'/.test(s.if ?? ''));
     expect(rollbacks).toHaveLength(1);
-    expect(rollbacks[0]!.run).toBe(rollbackScript());
+    const isRollback = (s: { run?: string; uses?: string }) => s.uses === './.github/actions/wf-fix-rollback' || s.run === rollbackScript();
+    expect(isRollback(rollbacks[0]!)).toBe(true);
     expect(fixed(once, ID)).toBe(once);
     const all = fixText(text);
     expect(all.status).toBe('changed');
     expect(fixed(all.output)).toBe(all.output);
-    expect(stepsOf(all.output, 'deploy-prod').filter((s) => s.run === rollbackScript())).toHaveLength(1);
+    expect(stepsOf(all.output, 'deploy-prod').filter(isRollback)).toHaveLength(1);
   });
 });
 

@@ -11,6 +11,8 @@ export interface PlainStep {
   env?: Record<string, string>;
   shell?: string;
   if?: string;
+  uses?: string;
+  with?: Record<string, string>;
 }
 
 /** Steps of one job of a workflow text, as plain objects. */

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, tempDir } from './helpers.js';
+import { runComposite, type CompositeResult } from './composite-run.js';
 import { jobSteps } from './run-scripts.js';
 
 export const MANIFESTS = join(ROOT, '__tests__/fixtures/manifests');
@@ -76,4 +77,18 @@ export function runScript(script: string, w: { dir: string; bin: string; log: st
     calls = readFileSync(w.log, 'utf8').split('\n').filter(Boolean).map((l) => l.split('\x1f'));
   } catch { /* no call */ }
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, calls };
+}
+
+/**
+ * Run a generated composite action's steps (./composite-run.ts) in the work
+ * directory against its fake aws; `calls` are every aws call of all steps.
+ */
+export function runAction(body: string, withInputs: Record<string, string>, w: { dir: string; bin: string; log: string }, env: Record<string, string> = {}): CompositeResult & { calls: string[][] } {
+  let calls: string[][] = [];
+  const r = runComposite(body, withInputs, (script, stepEnv) => {
+    const ran = runScript(script, w, stepEnv);
+    calls = ran.calls;
+    return ran;
+  }, env);
+  return { ...r, calls };
 }

@@ -1,67 +1,132 @@
 #!/usr/bin/env node
 /**
- * How many lines wf-fix adds to workflow files (issue 13's measure): each
- * given workflow file is copied alone into a fresh repository as
- * .github/workflows/<name>, wf-fix (dist/, built) runs a dry run there, and
- * the `+` lines of the diff are counted, generated files under
- * .github/actions/ left out. Prints one line per changed file and a summary:
- * files, input lines, added lines (and their share of the input lines of
- * all files given), the largest single-file addition.
- *
- *   node scripts/added-lines.mjs [--config wf-fix.config.json] FILE|DIR...
- *
- * Directories are read for *.yml / *.yaml (not recursively).
+ * `npm run added-lines` (not a test): how much wf-fix adds to workflow files,
+ * the measure of issue 13 ("reviewable diffs"). Runs the built CLI's dry run
+ * (`wf-fix <dirs...>`, nothing written) over
+ *   (a) examples/cdk-pipeline, and
+ *   (b) the workflow files of ../shared/corpus/{seed,real,synth}, each copied
+ *       into its own temporary repository (`<repo>/.github/workflows/<file>`),
+ * and counts the `+` lines of the patch in workflow files. New generated
+ * files (`new file mode` hunks, e.g. .github/actions/wf-fix-<id>/action.yml)
+ * are counted apart: they are written once per repository and reviewed by
+ * their sha256, not per workflow.
+ * Prints, per set: files, changed files, input lines (all files and changed
+ * files), added lines, added / input lines of the changed files (the issue's
+ * figure) and of all files, and the largest single-file addition.
+ * Usage: node scripts/added-lines.mjs [--json] [-- <wf-fix options, e.g. --only deploy-retry>]
+ * (WF_FIX_CORPUS=<dir> reads another corpus)
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../dist/src/cli.js');
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const CORPUS = resolve(process.env.WF_FIX_CORPUS ?? join(ROOT, '../shared/corpus'));
+const CLI = join(ROOT, 'dist/src/cli.js');
+const dashes = process.argv.indexOf('--');
+const own = dashes < 0 ? process.argv.slice(2) : process.argv.slice(2, dashes);
+/** Arguments after `--` go to wf-fix (e.g. `-- --only deploy-retry`). */
+const cliArgs = dashes < 0 ? [] : process.argv.slice(dashes + 1);
+const json = own.includes('--json');
 
-const args = process.argv.slice(2);
-let config;
-const inputs = [];
-for (let i = 0; i < args.length; i++) {
-  if (args[i] === '--config') config = resolve(args[++i]);
-  else inputs.push(args[i]);
-}
-const files = inputs.flatMap((p) => (statSync(p).isDirectory()
-  ? readdirSync(p).filter((n) => /\.ya?ml$/.test(n)).sort().map((n) => join(p, n))
-  : [p]));
+if (!existsSync(CLI)) throw new Error('run `npm run build` first');
 
-/** `+` lines of the diff sections of workflow files (not .github/actions/). */
-function addedLines(diff) {
-  let count = 0;
-  let counting = false;
-  for (const line of diff.split('\n')) {
-    if (line.startsWith('diff --git ')) counting = !/ b\/\.github\/actions\//.test(line);
-    else if (counting && line.startsWith('+') && !line.startsWith('+++ ')) count++;
+const lineCount = (text) => (text === '' ? 0 : text.split('\n').length - (text.endsWith('\n') ? 1 : 0));
+
+/** Split a multi-file patch into per-file parts: { path, isNew, added }. */
+function patchFiles(patch) {
+  const out = [];
+  let cur;
+  for (const line of patch.split('\n')) {
+    const head = /^diff --git a\/(.*) b\/(.*)$/.exec(line);
+    if (head) {
+      cur = { path: head[2], isNew: false, added: 0 };
+      out.push(cur);
+      continue;
+    }
+    if (!cur) continue;
+    if (line.startsWith('new file mode')) cur.isNew = true;
+    else if (line.startsWith('+') && !line.startsWith('+++ ')) cur.added++;
   }
-  return count;
+  return out;
 }
 
-let inputLines = 0;
-let added = 0;
-let changed = 0;
-let largest = { file: '', added: 0, lines: 0 };
-for (const file of files) {
-  const text = readFileSync(file, 'utf8');
-  const lines = text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
-  inputLines += lines;
-  const repo = mkdtempSync(join(tmpdir(), 'wf-fix-added-'));
-  mkdirSync(join(repo, '.github/workflows'), { recursive: true });
-  copyFileSync(file, join(repo, '.github/workflows', basename(file)));
-  const r = spawnSync('node', [CLI, ...(config ? ['--config', config] : []), '.'], { cwd: repo, encoding: 'utf8', maxBuffer: 64 << 20 });
-  rmSync(repo, { recursive: true, force: true });
-  const n = addedLines(r.stdout);
-  if (!n) continue;
-  changed++;
-  added += n;
-  if (n > largest.added) largest = { file, added: n, lines };
-  console.log(`${String(n).padStart(5)} +  ${String(lines).padStart(5)} lines  ${file}`);
+/** Dry-run the CLI over repository directories under `base`; `inputs` maps a repository-relative workflow path to its line count. */
+function measure(name, base, repos, inputs) {
+  const r = spawnSync(process.execPath, [CLI, ...cliArgs, ...repos], { cwd: base, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  // 2: some file could not be processed (invalid YAML in the corpus), 3: a fix was rejected; the others still count.
+  if (r.status === null || r.status > 3 || !r.stdout && r.status === 2 && !/file\(s\) scanned/.test(r.stderr)) throw new Error(`${name}: wf-fix exited ${r.status ?? r.signal ?? r.error?.message}: ${(r.stderr ?? '').slice(-2000)}`);
+  const summary = /^wf-fix: .*file\(s\) scanned.*$/m.exec(r.stderr)?.[0];
+  const files = patchFiles(r.stdout);
+  const workflows = files.filter((f) => !f.isNew);
+  const generated = files.filter((f) => f.isNew);
+  const added = workflows.reduce((n, f) => n + f.added, 0);
+  const changedInput = workflows.reduce((n, f) => n + (inputs.get(f.path) ?? 0), 0);
+  const allInput = [...inputs.values()].reduce((a, b) => a + b, 0);
+  const largest = workflows.reduce((m, f) => (f.added > (m?.added ?? -1) ? f : m), undefined);
+  return {
+    set: name,
+    exitCode: r.status,
+    summary,
+    files: inputs.size,
+    changedFiles: workflows.length,
+    inputLines: allInput,
+    changedInputLines: changedInput,
+    addedLines: added,
+    percentOfChanged: changedInput ? +(100 * added / changedInput).toFixed(1) : 0,
+    percentOfAll: allInput ? +(100 * added / allInput).toFixed(1) : 0,
+    largest: largest ? { path: largest.path, added: largest.added, inputLines: inputs.get(largest.path) ?? 0 } : undefined,
+    generatedFiles: [...new Set(generated.map((f) => f.path.replace(/^[^/]+\/(?=\.github\/)/, '')))].sort(),
+    generatedLines: generated.reduce((n, f) => n + f.added, 0),
+  };
 }
-const pct = inputLines ? ((100 * added) / inputLines).toFixed(1) : '0';
-console.log(`files: ${files.length} (${changed} changed); input lines: ${inputLines}; added lines: ${added} (${pct}% of input)`);
-console.log(`largest addition: +${largest.added} in ${largest.file} (${largest.lines} lines)`);
+
+const work = mkdtempSync(join(tmpdir(), 'wf-fix-added-lines-'));
+const results = [];
+try {
+  // (a) examples/cdk-pipeline
+  const example = join(work, 'cdk-pipeline');
+  cpSync(join(ROOT, 'examples/cdk-pipeline/.github'), join(example, '.github'), { recursive: true });
+  mkdirSync(join(example, '.git'));
+  const exInputs = new Map();
+  for (const f of readdirSync(join(example, '.github/workflows'))) {
+    exInputs.set(`cdk-pipeline/.github/workflows/${f}`, lineCount(readFileSync(join(example, '.github/workflows', f), 'utf8')));
+  }
+  results.push(measure('examples/cdk-pipeline', work, ['cdk-pipeline'], exInputs));
+
+  // (b) the corpus, one repository per workflow file
+  const corpus = join(work, 'corpus');
+  const inputs = new Map();
+  const repos = [];
+  for (const set of ['seed', 'real', 'synth']) {
+    const dir = join(CORPUS, set);
+    if (!existsSync(dir)) continue;
+    for (const f of readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)).sort()) {
+      const repo = `${set}-${f.replace(/\.ya?ml$/, '')}`;
+      const text = readFileSync(join(dir, f), 'utf8');
+      mkdirSync(join(corpus, repo, '.github/workflows'), { recursive: true });
+      mkdirSync(join(corpus, repo, '.git'));
+      writeFileSync(join(corpus, repo, '.github/workflows', f), text);
+      inputs.set(`${repo}/.github/workflows/${f}`, lineCount(text));
+      repos.push(repo);
+    }
+  }
+  if (!repos.length) throw new Error(`no workflow files under ${CORPUS}/{seed,real,synth}`);
+  results.push(measure('corpus (seed, real, synth)', corpus, repos, inputs));
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+
+if (json) {
+  process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+} else {
+  for (const r of results) {
+    console.log(`${r.set}: ${r.files} workflow file(s), ${r.changedFiles} changed (exit ${r.exitCode}; ${r.summary})`);
+    console.log(`  input lines:   ${r.inputLines} (changed files: ${r.changedInputLines})`);
+    console.log(`  added lines:   ${r.addedLines} to workflow files = ${r.percentOfChanged}% of the changed files' lines, ${r.percentOfAll}% of all input lines`);
+    if (r.largest) console.log(`  largest:       +${r.largest.added} in ${r.largest.path} (${r.largest.inputLines} lines)`);
+    console.log(`  generated:     ${r.generatedFiles.length ? r.generatedFiles.join(', ') : 'none'} (${r.generatedLines} lines over all repositories, not counted above)`);
+  }
+}

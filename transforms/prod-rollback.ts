@@ -27,6 +27,11 @@ import { DEPLOYERS, deploySteps, literalWord, optionValue, workingDirectory, typ
 import { ASSEMBLY_ENV, STACKS_ENV, rollbackScript, type RollbackSources } from './shell/rollback.js';
 import { getNode, scalarString } from '../src/yaml.js';
 import { jscodeshiftAdapter } from './shared/jscodeshift-adapter.js';
+import { ROLLBACK_ID } from '../src/actions/rollback.js';
+import { actionPath, usesReference } from '../src/actions/registry.js';
+import { inlineReason, runWorkingDirectory, workspacePath } from './shared/local-action.js';
+
+const USES = usesReference(actionPath(ROLLBACK_ID));
 
 export const meta: TransformMeta = {
   id: 'prod-rollback',
@@ -50,12 +55,14 @@ interface Data {
   named: string[];
   /** The rollback step to replace, when one exists. */
   existing?: Step;
+  /** Why the rollback stays an inline script; undefined: the step uses the rollback action. */
+  inline?: string;
 }
 
 const ROLLBACK_CALL = /\b(rollback-stack|cancel-update-stack|continue-update-rollback)\b/;
 
 function isRollbackStep(step: Step): boolean {
-  return /roll\s*-?back/i.test(step.name ?? '') || ROLLBACK_CALL.test(step.script ?? '');
+  return /roll\s*-?back/i.test(step.name ?? '') || ROLLBACK_CALL.test(step.script ?? '') || step.uses?.trim() === USES;
 }
 
 function isProduction(config: Config, job: Job): boolean {
@@ -141,6 +148,7 @@ function find(ctx: TransformContext): Finding[] {
     const existing = job.steps.slice(deploys[0]!.index + 1).find((s) => isRollbackStep(s) && !deploys.includes(s));
     if (existing && isSound(existing, deploys)) continue;
     const where = existing ? existing : deploys[deploys.length - 1]!;
+    const inline = inlineReason(ctx, job, where.index + 1);
     out.push({
       ruleId: meta.id,
       message: existing
@@ -153,9 +161,10 @@ function find(ctx: TransformContext): Finding[] {
       notes: [
         'the rollback acts per stack state (cancel-update-stack, rollback-stack, continue-update-rollback), waits, reports failed events and keeps the job failed',
         'the deploy role needs cloudformation:DescribeStacks, DescribeStackEvents, CancelUpdateStack, RollbackStack and ContinueUpdateRollback',
+        ...(inline ? [inline] : []),
         ...unknown,
       ],
-      data: { job, deploys, from: { assembly, named: named.length > 0 }, named, existing } satisfies Data,
+      data: { job, deploys, from: { assembly, named: named.length > 0 }, named, existing, inline } satisfies Data,
     });
   }
   return out;
@@ -168,8 +177,17 @@ function uniqueId(job: Job, taken: Set<string>): string {
   }
 }
 
-function rollbackStep(name: string, ids: string[], deploy: Step, from: RollbackSources, named: string[]): YamlValue {
+/**
+ * The rollback step: `uses:` the rollback action unless `actionWd` is null
+ * (inline fallback); `actionWd` is the deploy's working directory, job and
+ * workflow defaults included (a `uses:` step has none of its own).
+ */
+function rollbackStep(name: string, ids: string[], deploy: Step, from: RollbackSources, named: string[], actionWd: string | undefined | null): YamlValue {
   const wd = workingDirectory(deploy);
+  if (actionWd !== null) {
+    const inputs = { ...(from.assembly ? { assembly: workspacePath(actionWd, assemblyDirOf(deploy)) } : {}), ...(from.named ? { stacks: named.join(' ') } : {}) };
+    return { name, if: rollbackCondition(ids), uses: USES, with: inputs };
+  }
   return {
     name,
     if: rollbackCondition(ids),
@@ -190,7 +208,7 @@ function replaceStep(text: string, step: Step, value: YamlValue, unit: number): 
 }
 
 function fix(ctx: TransformContext, finding: Finding): Fix | undefined {
-  const { job, deploys, from, named, existing } = finding.data as Data;
+  const { job, deploys, from, named, existing, inline } = finding.data as Data;
   if (!job.stepsNode) throw new EditRefused(`job '${job.id}' has no steps list`);
   const unit = ctx.wf.indentUnit;
   const edits: TextEdit[] = [];
@@ -206,14 +224,15 @@ function fix(ctx: TransformContext, finding: Finding): Fix | undefined {
   });
   const last = deploys[deploys.length - 1]!;
   const script = rollbackScript(from);
+  const actionWd = inline ? null : runWorkingDirectory(ctx, job, last);
   if (existing) {
-    edits.push(replaceStep(ctx.text, existing, rollbackStep(existing.name ?? ROLLBACK_STEP_NAME, ids, last, from, named), unit));
+    edits.push(replaceStep(ctx.text, existing, rollbackStep(existing.name ?? ROLLBACK_STEP_NAME, ids, last, from, named, actionWd), unit));
     declares.push({ path: existing.path });
   } else {
-    edits.push(...insertItems(ctx.text, job.stepsNode, last.index + 1, [rollbackStep(ROLLBACK_STEP_NAME, ids, last, from, named)], unit));
+    edits.push(...insertItems(ctx.text, job.stepsNode, last.index + 1, [rollbackStep(ROLLBACK_STEP_NAME, ids, last, from, named, actionWd)], unit));
     declares.push({ path: [...job.path, 'steps'], insertOnly: true });
   }
-  return { edits, declares, scripts: [script] };
+  return inline ? { edits, declares, scripts: [script] } : { edits, declares, repositoryFiles: [ROLLBACK_ID] };
 }
 
 export const transform: Transform = { meta, find, fix };

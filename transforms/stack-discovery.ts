@@ -23,8 +23,13 @@ import { EditRefused } from '../src/workflow/primitives.js';
 import { assemblyDirFor } from './shared/cdk.js';
 import { deploySteps } from './shared/deploy.js';
 import { runBlock, type LogicalLine, type RunBlock } from './shared/run-block.js';
-import { discoverStacks, shellQuote, stackSelectedFunction } from './shell/stacks.js';
+import { discoverStacks, shellQuote, stackSelectedFunction, stacksFromList } from './shell/stacks.js';
 import { analyseScript } from './shell/syntax.js';
+import { CDK_STACKS_ID } from '../src/actions/cdk-stacks.js';
+import { actionPath, usesReference } from '../src/actions/registry.js';
+import { insertItems, insertPairs } from '../src/workflow/primitives.js';
+import { getNode, scalarString } from '../src/yaml.js';
+import { freeStepId, inlineReason, runWorkingDirectory, workspacePath } from './shared/local-action.js';
 import { jscodeshiftAdapter } from './shared/jscodeshift-adapter.js';
 
 export const meta: TransformMeta = {
@@ -49,7 +54,16 @@ interface Data {
   job: Job;
   step: Step;
   dir: string;
+  /** Why the discovery stays inline; undefined: the step reads the cdk-stacks action's output. */
+  inline?: string;
+  /** Position among the job's findings, so fixes applied in one pass pick different step ids. */
+  ordinal: number;
 }
+
+/** The step output reaches the script through this env: variable (never `${{ }}` inside the script). */
+export const STACK_NAMES_ENV = 'CDK_STACK_NAMES';
+export const DISCOVERY_STEP_NAME = 'Discover CDK stacks';
+const USES = usesReference(actionPath(CDK_STACKS_ID));
 
 function concerns(step: Step): boolean {
   const s = step.script ?? '';
@@ -65,6 +79,7 @@ function find(ctx: TransformContext): Finding[] {
   for (const job of ctx.wf.jobs) {
     const deploy = deploySteps(ctx, job, (d) => d.id === 'cdk')[0]?.step;
     if (!deploy) continue;
+    let ordinal = 0;
     for (const step of job.steps) {
       if (!step.script || !concerns(step)) continue;
       const names = literalsIn(step);
@@ -73,6 +88,7 @@ function find(ctx: TransformContext): Finding[] {
         ...(CONTAINS.test(step.script) ? ['list-stacks filtered by contains(StackName, ...)'] : []),
       ].join(', ');
       const dir = assemblyDirFor(deploy, step);
+      const inline = inlineReason(ctx, job, step.index);
       out.push({
         ruleId: meta.id,
         message: `step '${step.name ?? step.id ?? step.index + 1}' hard-codes stack names (${what}); read them from the cloud assembly`,
@@ -81,8 +97,11 @@ function find(ctx: TransformContext): Finding[] {
         fixable: dir !== undefined,
         notes: dir === undefined
           ? [`cannot tell where the cloud assembly is from this step (its working-directory differs from the deploy step '${deploy.name ?? deploy.index + 1}')`]
-          : [`stack names come from ${dir}/manifest.json (stage assemblies included); a literal name selects its own stack when the app declares it, otherwise every stack the app declares`],
-        data: { job, step, dir: dir ?? '' } satisfies Data,
+          : [
+            `stack names come from ${dir}/manifest.json (stage assemblies included)${inline ? '' : `, read by the step ${USES} before it`}; a literal name selects its own stack when the app declares it, otherwise every stack the app declares`,
+            ...(inline ? [inline] : []),
+          ],
+        data: { job, step, dir: dir ?? '', inline, ordinal: ordinal++ } satisfies Data,
       });
     }
   }
@@ -156,8 +175,40 @@ function plan(step: Step, block: RunBlock): Rewrite[] {
   return rewrites.sort((a, b) => a.index - b.index);
 }
 
+/**
+ * The discovery step before `step`: an existing cdk-stacks step right before
+ * it reading the same assembly (a second run), else a new one.
+ */
+function discoveryStep(ctx: TransformContext, data: Data): { id: string; edits: TextEdit[] } {
+  const { job, step, dir, ordinal } = data;
+  const assembly = workspacePath(runWorkingDirectory(ctx, job, step), dir);
+  const prev = job.steps[step.index - 1];
+  const prevAssembly = scalarString(getNode(prev?.with, 'assembly')) ?? 'cdk.out';
+  if (prev?.uses?.trim() === USES && prev.id && prevAssembly === assembly && prev.if === step.if) return { id: prev.id, edits: [] };
+  if (!job.stepsNode) throw new EditRefused(`job '${job.id}' has no steps list`);
+  const id = freeStepId(job, 'cdk-stacks', ordinal + 1);
+  // The step's own if: too, so the names are there whenever the step runs (e.g. if: always()).
+  const value = { name: DISCOVERY_STEP_NAME, id, ...(step.if !== undefined ? { if: step.if } : {}), uses: USES, ...(assembly === 'cdk.out' ? {} : { with: { assembly } }) };
+  return { id, edits: insertItems(ctx.text, job.stepsNode, step.index, [value], ctx.wf.indentUnit) };
+}
+
+/** `CDK_STACK_NAMES: ${{ steps.<id>.outputs.stacks }}` in the step's env:. */
+function stackNamesEnv(ctx: TransformContext, step: Step, id: string): TextEdit[] {
+  const value = `\${{ steps.${id}.outputs.stacks }}`;
+  if (step.env) {
+    const have = scalarString(getNode(step.env, STACK_NAMES_ENV));
+    if (have === value) return [];
+    if (have !== undefined || getNode(step.env, STACK_NAMES_ENV) !== undefined) throw new EditRefused(`the step already sets ${STACK_NAMES_ENV} in env:`);
+    return insertPairs(ctx.text, step.env, { [STACK_NAMES_ENV]: value }, ctx.wf.indentUnit);
+  }
+  const keys = step.node.items.map((p) => scalarString(p.key));
+  const before = keys[keys.indexOf('run') - 1];
+  return insertPairs(ctx.text, step.node, { env: { [STACK_NAMES_ENV]: value } }, ctx.wf.indentUnit, before ? { after: before } : {});
+}
+
 function fix(ctx: TransformContext, finding: Finding): Fix | undefined {
-  const { step, dir } = finding.data as Data;
+  const data = finding.data as Data;
+  const { job, step, dir, inline } = data;
   const block = runBlock(ctx.text, step.run ?? undefined);
   if (!block) throw new EditRefused('run: is not a literal block scalar (run: |); rewrite it as one to get the fix');
   const problem = analyseScript(step.script ?? '').problems[0];
@@ -166,7 +217,9 @@ function fix(ctx: TransformContext, finding: Finding): Fix | undefined {
   if (!rewrites.length) return undefined;
   const first = rewrites[0]!;
   const indent = block.logical[first.index]!.indent;
-  const prelude = [...discoverStacks(shellQuote(dir)), ...(rewrites.some((r) => r.selects) ? stackSelectedFunction() : [])].map((l) => indent + l);
+  const action = inline ? undefined : discoveryStep(ctx, data);
+  const discovery = action ? stacksFromList(STACK_NAMES_ENV) : discoverStacks(shellQuote(dir));
+  const prelude = [...discovery, ...(rewrites.some((r) => r.selects) ? stackSelectedFunction() : [])].map((l) => indent + l);
   first.lines = [...prelude, ...first.lines];
   const pad = ' '.repeat(block.col);
   const edits: TextEdit[] = rewrites.map((r) => {
@@ -177,7 +230,9 @@ function fix(ctx: TransformContext, finding: Finding): Fix | undefined {
   });
   const byIndex = new Map(rewrites.map((r) => [r.index, r.lines]));
   const script = block.logical.flatMap((l, i) => byIndex.get(i) ?? [l.text]).join('\n') + '\n';
-  return { edits, declares: [{ path: [...step.path, 'run'] }], scripts: [script] };
+  if (!action) return { edits, declares: [{ path: [...step.path, 'run'] }], scripts: [script] };
+  edits.push(...action.edits, ...stackNamesEnv(ctx, step, action.id));
+  return { edits, declares: [{ path: [...job.path, 'steps'] }], scripts: [script], repositoryFiles: [CDK_STACKS_ID] };
 }
 
 export const transform: Transform = { meta, find, fix };

@@ -14,6 +14,8 @@ import { createHash } from 'node:crypto';
 import { decodeSource } from '../workflow/source.js';
 import { getNode, isSeq, parseYaml, scalarString } from '../yaml.js';
 import { ARTIFACT_CRYPTO } from './artifact-crypto.js';
+import { CDK_STACKS_ACTION } from './cdk-stacks.js';
+import { ROLLBACK_ACTION } from './rollback.js';
 
 export interface RepositoryFileSpec {
   /** Stable id, requested by `Fix.repositoryFiles`; the action directory is `wf-fix-<id>`. */
@@ -30,17 +32,13 @@ export interface RepositoryFileSpec {
 }
 
 /** The generated files shipped with this wf-fix version (added as transforms move their scripts here). */
-export const REPOSITORY_FILES: readonly RepositoryFileSpec[] = [ARTIFACT_CRYPTO];
+export const REPOSITORY_FILES: readonly RepositoryFileSpec[] = [
+  ARTIFACT_CRYPTO,
+  CDK_STACKS_ACTION,
+  ROLLBACK_ACTION,
+];
 
-/** `.github/actions/wf-fix-<id>/action.yml`: where a generated composite action lives. */
-export function actionPath(id: string): string {
-  return `.github/actions/wf-fix-${id}/action.yml`;
-}
-
-/** How a workflow step refers to the action at `path`: `./.github/actions/wf-fix-<id>`. */
-export function usesReference(path: string): string {
-  return `./${path.replace(/\/action\.ya?ml$/, '')}`;
-}
+export { actionPath, usesReference } from './action-path.js';
 
 export function sha256(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');

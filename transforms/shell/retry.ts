@@ -16,22 +16,23 @@ export interface RetryPolicy {
   backoff: 'exponential' | 'fixed';
 }
 
-/** The function's lines (no trailing newline). */
+/**
+ * The function's lines (no trailing newline): seven lines, inline in the
+ * script that uses it, so it runs in any job (no checkout needed), in
+ * reusable workflows and composite actions alike, and the reviewer reads
+ * all of it in the diff. `until "$@"` runs the command as a condition, so
+ * `set -e` does not end the loop; `$?` in the body is the command's status.
+ */
 export function retryFunction(p: RetryPolicy): string[] {
-  const wait = p.backoff === 'exponential' ? `${p.delaySeconds}s between attempts, doubling each time` : `${p.delaySeconds}s between attempts`;
+  const wait = p.backoff === 'exponential' ? `${p.delaySeconds}s apart, doubling` : `${p.delaySeconds}s apart`;
   return [
-    `# wf-fix: run a command up to ${p.attempts} times, waiting ${wait}.`,
+    `# wf-fix: run a command up to ${p.attempts} times, ${wait}; fail with its last exit status.`,
     `${RETRY_FUNCTION}() {`,
-    `  local attempt=1 delay=${p.delaySeconds} status=0`,
-    '  while true; do',
-    '    if "$@"; then return 0; else status=$?; fi',
-    `    if [ "$attempt" -ge ${p.attempts} ]; then`,
-    '      echo "wf-fix: \'$*\' failed after $attempt attempts (exit $status)" >&2',
-    '      return "$status"',
-    '    fi',
-    '    echo "wf-fix: attempt $attempt failed (exit $status); retrying in ${delay}s" >&2',
-    '    sleep "$delay"',
-    `    attempt=$((attempt + 1))${p.backoff === 'exponential' ? ' delay=$((delay * 2))' : ''}`,
+    `  local attempt=1 delay=${p.delaySeconds} status`,
+    '  until "$@"; do',
+    `    status=$?; echo "wf-fix: attempt $attempt of ${p.attempts} failed (exit $status): $*" >&2`,
+    `    if [ "$attempt" -ge ${p.attempts} ]; then return "$status"; fi`,
+    `    sleep "$delay"; attempt=$((attempt + 1))${p.backoff === 'exponential' ? ' delay=$((delay * 2))' : ''}`,
     '  done',
     '}',
   ];

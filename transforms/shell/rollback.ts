@@ -23,6 +23,22 @@ export const STACKS_ENV = 'ROLLBACK_STACKS';
 export interface RollbackSources {
   assembly: boolean;
   named: boolean;
+  /**
+   * Each source only when its variable is set (the rollback action,
+   * src/actions/rollback.ts, serves CDK and named-stack deploys alike).
+   */
+  whenSet?: boolean;
+}
+
+/** Stacks from whichever of $CDK_ASSEMBLY and $ROLLBACK_STACKS is set. */
+function eitherSource(): string[] {
+  return [
+    'CDK_STACKS=()',
+    `if [ -n "\${${ASSEMBLY_ENV}:-}" ]; then`,
+    ...discoverStacks(`"$${ASSEMBLY_ENV}"`).map((l) => `  ${l}`),
+    'fi',
+    ...namedStacks(true),
+  ];
 }
 
 function namedStacks(append: boolean): string[] {
@@ -36,8 +52,10 @@ function namedStacks(append: boolean): string[] {
 export function rollbackScript(from: RollbackSources = { assembly: true, named: false }): string {
   return [
     'set -euo pipefail',
-    ...(from.assembly ? discoverStacks(`"$${ASSEMBLY_ENV}"`) : []),
-    ...(from.named ? namedStacks(from.assembly) : []),
+    ...(from.whenSet ? eitherSource() : [
+      ...(from.assembly ? discoverStacks(`"$${ASSEMBLY_ENV}"`) : []),
+      ...(from.named ? namedStacks(from.assembly) : []),
+    ]),
     'poll_seconds="${ROLLBACK_POLL_SECONDS:-15}"',
     'max_polls="${ROLLBACK_MAX_POLLS:-240}"',
     '',
@@ -110,7 +128,7 @@ export function rollbackScript(from: RollbackSources = { assembly: true, named: 
     '}',
     '',
     'if [ "${#CDK_STACKS[@]}" -eq 0 ]; then',
-    `  echo "::error::${from.assembly ? 'the cloud assembly declares' : 'the deploy named'} no stacks to roll back" >&2`,
+    `  echo "::error::${from.whenSet ? 'neither the cloud assembly nor the stacks input name any' : from.assembly ? 'the cloud assembly declares no' : 'the deploy named no'} stacks to roll back" >&2`,
     '  exit 1',
     'fi',
     'failed=()',

@@ -45,11 +45,38 @@ export function discoverStacks(dirWord: string): string[] {
   return [
     ...stackNamesFunction(),
     `cdk_stacks_list="$(cdk_stack_names ${dirWord})" || exit 1`,
+    ...stacksFromList('cdk_stacks_list'),
+  ];
+}
+
+/** Fill the array CDK_STACKS from the variable `name` (one stack name per line; empty means none). */
+export function stacksFromList(name: string): string[] {
+  return [
     'CDK_STACKS=()',
-    'if [ -n "$cdk_stacks_list" ]; then',
-    '  mapfile -t CDK_STACKS <<< "$cdk_stacks_list"',
+    `if [ -n "$${name}" ]; then`,
+    `  mapfile -t CDK_STACKS <<< "$${name}"`,
     'fi',
   ];
+}
+
+/**
+ * The discovery action's step (src/actions/cdk-stacks.ts): the names from
+ * the assembly at $CDK_ASSEMBLY, one per line, written to the step output
+ * `stacks` under a random heredoc delimiter (a name cannot end the value).
+ */
+export function stacksOutputScript(): string {
+  return [
+    'set -euo pipefail',
+    ...discoverStacks('"$CDK_ASSEMBLY"'),
+    'delimiter="wf_fix_$(od -An -N16 -tx1 /dev/urandom | tr -d \' \\n\')"',
+    '{',
+    '  echo "stacks<<$delimiter"',
+    '  if [ "${#CDK_STACKS[@]}" -gt 0 ]; then printf \'%s\\n\' "${CDK_STACKS[@]}"; fi',
+    '  echo "$delimiter"',
+    '} >> "$GITHUB_OUTPUT"',
+    'echo "stacks in $CDK_ASSEMBLY: ${CDK_STACKS[*]}"',
+    '',
+  ].join('\n');
 }
 
 /**
@@ -62,14 +89,7 @@ export function stackSelectedFunction(): string[] {
   return [
     '# A hard-coded name selects that stack when the assembly declares it, else every stack.',
     'cdk_stack_selected() {',
-    '  local declared',
-    '  for declared in "${CDK_STACKS[@]}"; do',
-    '    if [ "$declared" = "$2" ]; then',
-    '      [ "$1" = "$2" ]',
-    '      return',
-    '    fi',
-    '  done',
-    '  return 0',
+    `  if grep -qxF -- "$2" <<< "$(printf '%s\\n' "\${CDK_STACKS[@]}")"; then [ "$1" = "$2" ]; fi`,
     '}',
   ];
 }
