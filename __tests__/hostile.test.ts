@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lines, runCli, tempDir } from './helpers.js';
+import { keysWorkflow } from './repos.js';
 
 /** A marker path and a program that creates it, for a case to plant. */
 function marker(): { path: string; program: string } {
@@ -100,18 +101,7 @@ test('NUL bytes in a double-quoted run: scalar never split a script into command
 });
 
 describe('git in a repository whose configuration names programs', () => {
-  const KEYS = lines(
-    'on: push',
-    'jobs:',
-    '  deploy:',
-    '    runs-on: ubuntu-latest',
-    '    steps:',
-    '      - uses: aws-actions/configure-aws-credentials@v4',
-    '        with:',
-    '          aws-access-key-id: ${{ secrets.AWS_ACCESS_KEY_ID }}',
-    '          aws-secret-access-key: ${{ secrets.AWS_SECRET_ACCESS_KEY }}',
-    '          aws-region: us-east-1',
-  );
+  const KEYS = keysWorkflow();
 
   const gitIn = (cwd: string, ...args: string[]) => {
     // The test's own git calls run with hooks and fsmonitor off too (before the config is planted they are inert anyway).
