@@ -14,13 +14,13 @@
  *   kms-key-alias   the KMS key (alias) of the data key
  */
 import { decryptScript, encryptScript, ENV } from '../../transforms/shell/kms.js';
+import { actionPath, usesReference } from './action-path.js';
 import type { RepositoryFileSpec } from './registry.js';
 
 export const ARTIFACT_CRYPTO_ID = 'artifact-crypto';
-/** registry.ts actionPath(ARTIFACT_CRYPTO_ID), spelled out: registry.ts imports this module. */
-export const ARTIFACT_CRYPTO_PATH = `.github/actions/wf-fix-${ARTIFACT_CRYPTO_ID}/action.yml`;
-/** registry.ts usesReference(ARTIFACT_CRYPTO_PATH): the `uses:` value of a step that runs the action. */
-export const ARTIFACT_CRYPTO_USES = `./.github/actions/wf-fix-${ARTIFACT_CRYPTO_ID}`;
+export const ARTIFACT_CRYPTO_PATH = actionPath(ARTIFACT_CRYPTO_ID);
+/** The `uses:` value of a step that runs the action. */
+export const ARTIFACT_CRYPTO_USES = usesReference(ARTIFACT_CRYPTO_PATH);
 
 /** The action's input names. */
 export const CRYPTO_INPUT = {

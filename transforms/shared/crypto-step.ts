@@ -9,10 +9,10 @@ import { ARTIFACT_CRYPTO_ID, ARTIFACT_CRYPTO_USES, CRYPTO_INPUT as I, type Crypt
 import type { TransformContext } from '../../src/transform.js';
 import type { Job, Step } from '../../src/workflow/model.js';
 import type { YamlValue } from '../../src/workflow/primitives.js';
-import { getNode, scalarString, toPlainNode } from '../../src/yaml.js';
-import { triggersOf } from '../../src/trust/subjects.js';
+import { getNode, scalarString } from '../../src/yaml.js';
 import { decryptScript, encryptScript, ENV } from '../shell/kms.js';
 import { withValue } from './aws.js';
+import { localActionBlocker, runWorkingDirectory } from './local-action.js';
 
 /** The values of a KMS step (the inline script's env names, ENV in shell/kms.ts). */
 export interface CryptoValues {
@@ -44,13 +44,6 @@ export function kmsStepValue(step: Step, key: keyof typeof ENV): string | undefi
   }
 }
 
-const runDefault = (node: unknown, key: string) => getNode(getNode(getNode(node, 'defaults'), 'run'), key);
-
-/** The job checks out its own repository into the workspace root before steps[index]. */
-function checksOutBefore(job: Job, index: number): boolean {
-  return job.steps.some((s) => s.index < index && s.action === 'actions/checkout' && !withValue(s, 'repository') && !withValue(s, 'path'));
-}
-
 /**
  * Why the KMS step at steps[index] of `job` stays an inline script (undefined:
  * the generated action can run there). `step` is the existing (broken) step
@@ -58,19 +51,17 @@ function checksOutBefore(job: Job, index: number): boolean {
  */
 export function inlineReason(ctx: TransformContext, job: Job, index: number, step?: Step): string | undefined {
   const action = ARTIFACT_CRYPTO_USES;
-  if (ctx.config.inlineScripts) return `inlineScripts is set in the config: the KMS script is written inline into the step, not as ${action}`;
-  if (ctx.wf.kind === 'composite') {
-    return `this file is a composite action: the KMS script stays inline, since a ${action} path in it would resolve in the checkout of each workflow that uses it`;
-  }
-  if (triggersOf(toPlainNode(getNode(ctx.wf.root, 'on'))).has('workflow_call')) {
-    return `the workflow is reusable (on: workflow_call): a ${action} path in it resolves in the caller's checkout, so the KMS script stays inline`;
-  }
-  if (!checksOutBefore(job, index)) {
-    return `job '${job.id}' does not check out its repository (actions/checkout without repository: or path:) before the KMS step, `
-      + `so ${action} would not be found: the KMS script stays inline`;
+  switch (localActionBlocker(ctx, job, index)) {
+    case 'inlineScripts': return `inlineScripts is set in the config: the KMS script is written inline into the step, not as ${action}`;
+    case 'composite': return `this file is a composite action: the KMS script stays inline, since a ${action} path in it would resolve in the checkout of each workflow that uses it`;
+    case 'workflow_call': return `the workflow is reusable (on: workflow_call): a ${action} path in it resolves in the caller's checkout, so the KMS script stays inline`;
+    case 'no-checkout':
+      return `job '${job.id}' does not check out its repository (actions/checkout without repository: or path:) before the KMS step, `
+        + `so ${action} would not be found: the KMS script stays inline`;
+    case undefined: break;
   }
   // Paths read from a script are relative to its working directory; an action step runs in the workspace root.
-  const wd = step && (scalarString(getNode(step.node, 'working-directory')) ?? scalarString(runDefault(job.node, 'working-directory')) ?? scalarString(runDefault(ctx.wf.root, 'working-directory')));
+  const wd = step && runWorkingDirectory(ctx, job, step);
   if (step && wd) {
     return `step '${step.name ?? step.id ?? step.index + 1}' runs in working-directory ${wd} and its paths are relative to it, `
       + `while ${action} runs in the workspace root: the KMS script stays inline in that step`;

@@ -7,26 +7,30 @@
  */
 import type { TransformContext } from '../../src/transform.js';
 import type { Job, Step } from '../../src/workflow/model.js';
-import { getNode, isMap, scalarString } from '../../src/yaml.js';
+import { triggersOf } from '../../src/trust/subjects.js';
+import { getNode, scalarString, toPlainNode } from '../../src/yaml.js';
 
-/** Why the step at `index` of `job` gets the inline script instead of the action, or undefined when the action can run. */
-export function inlineReason(ctx: TransformContext, job: Job, index: number): string | undefined {
-  if (ctx.config.inlineScripts) return 'the config sets inlineScripts: true, so the script stays inline instead of a generated action';
-  if (ctx.wf.kind === 'composite') return 'this file is a composite action: a local ./.github/actions path would resolve in the workspace of the workflow that calls it, so the script stays inline';
-  if (onEvent(ctx, 'workflow_call')) return "this is a reusable workflow (on: workflow_call): a local ./.github/actions path resolves in the caller's checkout, which may be another repository, so the script stays inline";
-  if (!job.steps.slice(0, index).some(checksOutRepository)) return `job '${job.id}' does not check out the repository (actions/checkout) before this step, so a local action cannot be found: the script stays inline`;
+/** Why a generated local action cannot run at a step: the config asks for inline scripts, or the path would not resolve. */
+export type LocalActionBlocker = 'inlineScripts' | 'composite' | 'workflow_call' | 'no-checkout';
+
+/** What keeps a local `./.github/actions/...` step at steps[index] of `job` from running, or undefined when it can. */
+export function localActionBlocker(ctx: TransformContext, job: Job, index: number): LocalActionBlocker | undefined {
+  if (ctx.config.inlineScripts) return 'inlineScripts';
+  if (ctx.wf.kind === 'composite') return 'composite';
+  if (triggersOf(toPlainNode(getNode(ctx.wf.root, 'on'))).has('workflow_call')) return 'workflow_call';
+  if (!job.steps.slice(0, index).some(checksOutRepository)) return 'no-checkout';
   return undefined;
 }
 
-/** The workflow triggers on `event` (`on:` as a string, a list or a mapping). */
-function onEvent(ctx: TransformContext, event: string): boolean {
-  const on = getNode(ctx.wf.root, 'on');
-  if (on === undefined || on === null) return false;
-  const one = scalarString(on);
-  if (one !== undefined) return one === event;
-  if (isMap(on)) return getNode(on, event) !== undefined;
-  const items = (on as { items?: unknown[] }).items ?? [];
-  return items.some((i) => scalarString(i) === event);
+/** Why the step at `index` of `job` gets the inline script instead of the action, or undefined when the action can run. */
+export function inlineReason(ctx: TransformContext, job: Job, index: number): string | undefined {
+  switch (localActionBlocker(ctx, job, index)) {
+    case 'inlineScripts': return 'the config sets inlineScripts: true, so the script stays inline instead of a generated action';
+    case 'composite': return 'this file is a composite action: a local ./.github/actions path would resolve in the workspace of the workflow that calls it, so the script stays inline';
+    case 'workflow_call': return "this is a reusable workflow (on: workflow_call): a local ./.github/actions path resolves in the caller's checkout, which may be another repository, so the script stays inline";
+    case 'no-checkout': return `job '${job.id}' does not check out the repository (actions/checkout) before this step, so a local action cannot be found: the script stays inline`;
+    case undefined: return undefined;
+  }
 }
 
 /** actions/checkout of this repository into the workspace root. */
