@@ -11,6 +11,8 @@
  *   --cli: the wf-fix build to measure; --base-cli: an earlier build (a copy of dist/) measured
  *   next to it, interleaved, in the same run.
  * Each measurement runs the command as a child under /usr/bin/time -v.
+ * Last, scripts/shell-cost.mjs: what reading scripts with tree-sitter-bash costs
+ * next to the hand-written reader it replaced, as a share of the --jobs 1 run.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpus, tmpdir } from 'node:os';
@@ -136,4 +138,11 @@ if (sizesN.length > 1) {
   const [a, b] = [sizesN[0], sizesN[sizesN.length - 1]];
   out.push(`per-file cost (jobs 1) at ${b} / at ${a} = ${fmt((j(b, 1).wall / b) / (j(a, 1).wall / a), 2)} (target <= 1.2)`);
 }
+
+// Issue 15: the cost of the tree-sitter-bash reader over the same mix (each distinct script is read once a process).
+const shell = JSON.parse(execFileSync(process.execPath, [join(ROOT, 'scripts/shell-cost.mjs')], { encoding: 'utf8' }));
+const last = j(sizesN[sizesN.length - 1], 1);
+const extraS = (shell.treeSitterMs - shell.legacyMs + shell.loadMs) / 1000;
+out.push(`shell reader over ${shell.scripts} distinct scripts (${shell.chars} chars): tree-sitter-bash ${fmt(shell.treeSitterMs, 0)} ms + grammar load ${fmt(shell.loadMs, 0)} ms, hand-written reader ${fmt(shell.legacyMs, 0)} ms; `
+  + `the switch costs ${fmt(extraS, 2)} s = ${fmt((100 * extraS) / last.cpu, 1)}% of the --jobs 1 CPU (${fmt((100 * extraS) / last.wall, 1)}% of its wall) at ${last.files} files (target <= 5%)`);
 process.stdout.write(out.join('\n') + '\n');

@@ -602,7 +602,16 @@ export function analyseScript(script: string): ScriptFacts {
   return facts;
 }
 
-function readScript(script: string): ScriptFacts {
+/**
+ * The scripts whose facts are held (each read once): scripts/shell-cost.mjs
+ * re-reads them to measure what the reader costs a run.
+ */
+export function cachedScripts(): string[] {
+  return [...recent.keys()];
+}
+
+/** Read a script, uncached (analyseScript is the cached entry point). */
+export function readScript(script: string): ScriptFacts {
   const masked = maskExpressions(script);
   const tree = bashParser().parse(masked);
   if (!tree) throw new Error('the bash grammar returned no tree');
