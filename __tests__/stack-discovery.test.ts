@@ -62,18 +62,17 @@ describe('stack-discovery', () => {
     const out = fixed(describeStep(), ID);
     const script = scriptOf(out, 'deploy', 'Verify');
     expect(script).toContain([
-      'for stack_name in "${CDK_STACKS[@]}"; do',
-      '  if cdk_stack_selected "$stack_name" MyStack-dev; then',
-      '    aws cloudformation describe-stacks --stack-name "$stack_name" \\',
-      "      --query 'Stacks[0].StackStatus' --output text || echo \"no stack\"",
-      '  fi',
+      'cdk_stacks_list="$(cdk_stack_names cdk.out)" || exit 1',
+      "mapfile -t cdk_selected < <(grep -xF -- MyStack-dev <<< \"$cdk_stacks_list\" || printf '%s' \"$cdk_stacks_list\")",
+      'for stack_name in "${cdk_selected[@]}"; do',
+      '  aws cloudformation describe-stacks --stack-name "$stack_name" \\',
+      "    --query 'Stacks[0].StackStatus' --output text || echo \"no stack\"",
       'done',
       'echo finished',
       '',
     ].join('\n'));
     expect(script.startsWith('set -euo pipefail\n# Stack names declared by a cloud assembly')).toBe(true);
-    expect(script).toContain('cdk_stacks_list="$(cdk_stack_names cdk.out)" || exit 1');
-    expect(script).not.toMatch(/list-stacks|cdk ls|\$\{\{/);
+    expect(script).not.toMatch(/list-stacks|cdk ls|\$\{\{|CDK_STACKS/);
     // Lines outside the rewritten command are untouched.
     expect(out.split('\n').slice(0, 8)).toEqual(describeStep().split('\n').slice(0, 8));
     expect(shellcheck(script)).toEqual({ status: 0, output: '' });

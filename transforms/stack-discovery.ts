@@ -7,7 +7,8 @@
  * `list-stacks ... contains(StackName, '...')` (matches unrelated stacks,
  * misses renamed ones). Names are read from the cloud assembly instead
  * (transforms/shell/stacks.ts: cdk.out/manifest.json, stage assemblies
- * included) into the array CDK_STACKS and iterated quoted.
+ * included), one per line, and each rewritten command iterates its selection
+ * quoted (`mapfile -t` into an array, `for ... in "${arr[@]}"`).
  *
  * How a literal maps to the discovered set: the command runs once per
  * selected stack, where a literal selects itself when the assembly declares a
@@ -23,7 +24,7 @@ import { EditRefused } from '../src/workflow/primitives.js';
 import { assemblyDirFor } from './shared/cdk.js';
 import { deploySteps } from './shared/deploy.js';
 import { runBlock, type LogicalLine, type RunBlock } from './shared/run-block.js';
-import { discoverStacks, shellQuote, stackSelectedFunction, stacksFromList } from './shell/stacks.js';
+import { discoverStackList, selectStacks, shellQuote, stacksFromList } from './shell/stacks.js';
 import { analyseScript } from './shell/syntax.js';
 import { CDK_STACKS_ID } from '../src/actions/cdk-stacks.js';
 import { actionPath, usesReference } from '../src/actions/registry.js';
@@ -63,6 +64,8 @@ interface Data {
 /** The step output reaches the script through this env: variable (never `${{ }}` inside the script). */
 export const STACK_NAMES_ENV = 'CDK_STACK_NAMES';
 export const DISCOVERY_STEP_NAME = 'Discover CDK stacks';
+/** Without the action, the names the inline discovery reads, one per line. */
+const INLINE_LIST = 'cdk_stacks_list';
 const USES = usesReference(actionPath(CDK_STACKS_ID));
 
 function concerns(step: Step): boolean {
@@ -129,27 +132,39 @@ function loopable(block: RunBlock, i: number): string | undefined {
 interface Rewrite {
   index: number;
   lines: string[];
-  /** Needs cdk_stack_selected. */
-  selects: boolean;
+  /** Reads the array CDK_STACKS (a list-stacks contains() rewrite). */
+  needsArray: boolean;
 }
 
-function rewriteLiteral(l: LogicalLine, loopVar: string): Rewrite['lines'] {
+/** Shell variable names a rewrite introduces, unused by the script. */
+interface Names {
+  loop: string;
+  selected: string;
+  /** The variable holding the discovered names, one per line. */
+  list: string;
+}
+
+/** The command, once per stack the literal selects: `mapfile` of the selection, then the loop. */
+function rewriteLiteral(l: LogicalLine, names: Names): Rewrite['lines'] {
   const m = [...l.text.matchAll(LITERAL)][0]!;
   const literal = m[1]!;
-  const replaced = l.text.slice(0, m.index!) + m[0]!.slice(0, m[0]!.length - literal.length) + `"$${loopVar}"` + l.text.slice(m.index! + m[0]!.length);
+  const replaced = l.text.slice(0, m.index!) + m[0]!.slice(0, m[0]!.length - literal.length) + `"$${names.loop}"` + l.text.slice(m.index! + m[0]!.length);
   return [
-    `${l.indent}for ${loopVar} in "\${CDK_STACKS[@]}"; do`,
-    `${l.indent}  if cdk_stack_selected "$${loopVar}" ${literal}; then`,
-    ...replaced.split('\n').map((t) => `    ${t}`),
-    `${l.indent}  fi`,
+    `${l.indent}${selectStacks(names.selected, names.list, literal)}`,
+    `${l.indent}for ${names.loop} in "\${${names.selected}[@]}"; do`,
+    ...replaced.split('\n').map((t) => `  ${t}`),
     `${l.indent}done`,
   ];
 }
 
-function plan(step: Step, block: RunBlock): Rewrite[] {
+function plan(step: Step, block: RunBlock, list: string): Rewrite[] {
   const script = step.script!;
   const rewrites: Rewrite[] = [];
-  const loopVar = uniqueName(script, ['stack_name', 'cdk_stack_name', 'cdk_selected_stack']);
+  const names: Names = {
+    loop: uniqueName(script, ['stack_name', 'cdk_stack_name', 'cdk_selected_stack']),
+    selected: uniqueName(script, ['cdk_selected', 'cdk_selected_stacks']),
+    list,
+  };
   const arrays = new Set<string>();
   block.logical.forEach((l, i) => {
     if (!CONTAINS.test(l.text)) return;
@@ -160,17 +175,17 @@ function plan(step: Step, block: RunBlock): Rewrite[] {
     // Keep the variable as a space-joined string for any other use of it.
     const otherUse = block.logical.some((o, j) => j !== i && new RegExp(`\\$\\{?${name}\\b`).test(o.text)
       && !new RegExp(`^\\s*for\\s+\\w+\\s+in\\s+\\$\\{?${name}\\}?\\s*;\\s*do\\b`).test(o.text));
-    rewrites.push({ index: i, lines: otherUse ? [`${indent}${name}="\${CDK_STACKS[*]}"`] : [], selects: false });
+    rewrites.push({ index: i, lines: otherUse ? [`${indent}${name}="\${CDK_STACKS[*]}"`] : [], needsArray: true });
   });
   block.logical.forEach((l, i) => {
     for (const name of arrays) {
       const loop = new RegExp(`^(\\s*for\\s+\\w+\\s+in\\s+)\\$\\{?${name}\\}?(\\s*;\\s*do\\b.*)$`).exec(l.text);
-      if (loop && l.clean && l.lines.length === 1) rewrites.push({ index: i, lines: [`${loop[1]}"\${CDK_STACKS[@]}"${loop[2]}`], selects: false });
+      if (loop && l.clean && l.lines.length === 1) rewrites.push({ index: i, lines: [`${loop[1]}"\${CDK_STACKS[@]}"${loop[2]}`], needsArray: true });
     }
     if (!new RegExp(LITERAL.source).test(l.text)) return;
     const why = loopable(block, i);
     if (why) throw new EditRefused(`the command naming ${[...l.text.matchAll(LITERAL)].map((x) => x[1]).join(', ')} is left alone: ${why}`);
-    rewrites.push({ index: i, lines: rewriteLiteral(l, loopVar), selects: true });
+    rewrites.push({ index: i, lines: rewriteLiteral(l, names), needsArray: false });
   });
   return rewrites.sort((a, b) => a.index - b.index);
 }
@@ -213,13 +228,16 @@ function fix(ctx: TransformContext, finding: Finding): Fix | undefined {
   if (!block) throw new EditRefused('run: is not a literal block scalar (run: |); rewrite it as one to get the fix');
   const problem = analyseScript(step.script ?? '').problems[0];
   if (problem) throw new EditRefused(problem);
-  const rewrites = plan(step, block);
+  const list = inline ? INLINE_LIST : STACK_NAMES_ENV;
+  const rewrites = plan(step, block, list);
   if (!rewrites.length) return undefined;
   const first = rewrites[0]!;
   const indent = block.logical[first.index]!.indent;
   const action = inline ? undefined : discoveryStep(ctx, data);
-  const discovery = action ? stacksFromList(STACK_NAMES_ENV) : discoverStacks(shellQuote(dir));
-  const prelude = [...discovery, ...(rewrites.some((r) => r.selects) ? stackSelectedFunction() : [])].map((l) => indent + l);
+  const prelude = [
+    ...(inline ? discoverStackList(shellQuote(dir), INLINE_LIST) : []),
+    ...(rewrites.some((r) => r.needsArray) ? stacksFromList(list) : []),
+  ].map((l) => indent + l);
   first.lines = [...prelude, ...first.lines];
   const pad = ' '.repeat(block.col);
   const edits: TextEdit[] = rewrites.map((r) => {

@@ -38,15 +38,20 @@ export function stackNamesFunction(): string[] {
 }
 
 /**
- * Define `cdk_stack_names` and fill the array CDK_STACKS from the assembly at
- * `dirWord` (a shell word: a quoted literal or "$VAR").
+ * Define `cdk_stack_names` and set the variable `listVar` to the names (one
+ * per line) of the assembly at `dirWord` (a shell word: a quoted literal or
+ * "$VAR").
  */
-export function discoverStacks(dirWord: string): string[] {
+export function discoverStackList(dirWord: string, listVar = 'cdk_stacks_list'): string[] {
   return [
     ...stackNamesFunction(),
-    `cdk_stacks_list="$(cdk_stack_names ${dirWord})" || exit 1`,
-    ...stacksFromList('cdk_stacks_list'),
+    `${listVar}="$(cdk_stack_names ${dirWord})" || exit 1`,
   ];
+}
+
+/** Define `cdk_stack_names` and fill the array CDK_STACKS from the assembly at `dirWord`. */
+export function discoverStacks(dirWord: string): string[] {
+  return [...discoverStackList(dirWord), ...stacksFromList('cdk_stacks_list')];
 }
 
 /** Fill the array CDK_STACKS from the variable `name` (one stack name per line; empty means none). */
@@ -80,18 +85,15 @@ export function stacksOutputScript(): string {
 }
 
 /**
- * `cdk_stack_selected NAME LITERAL`: true when NAME is the stack a hard-coded
- * LITERAL stands for. The literal selects itself when the assembly declares
- * a stack of that name; otherwise (a guessed or outdated name) it stands for
- * every stack the assembly declares.
+ * Fill the array `array` with the stacks a hard-coded `literal` (a shell
+ * word as the script wrote it) stands for, from the variable `list` (one
+ * name per line): the literal itself when the assembly declares a stack of
+ * that name, otherwise (a guessed or outdated name) every declared stack.
+ * One line, so the rewritten command stays three lines longer: this line,
+ * `for ...; do` and `done`. An empty list gives an empty array.
  */
-export function stackSelectedFunction(): string[] {
-  return [
-    '# A hard-coded name selects that stack when the assembly declares it, else every stack.',
-    'cdk_stack_selected() {',
-    `  if grep -qxF -- "$2" <<< "$(printf '%s\\n' "\${CDK_STACKS[@]}")"; then [ "$1" = "$2" ]; fi`,
-    '}',
-  ];
+export function selectStacks(array: string, list: string, literal: string): string {
+  return `mapfile -t ${array} < <(grep -xF -- ${literal} <<< "$${list}" || printf '%s' "$${list}")`;
 }
 
 const SAFE_WORD = /^[\w@%+=:,./-]+$/;
