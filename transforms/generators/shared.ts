@@ -6,7 +6,7 @@
  * indentation, quotes and trailing commas, import handling, role choice, and
  * the `aws-actions/configure-aws-credentials` step-object fix.
  */
-import jscodeshift, { type Collection, type JSCodeshift } from 'jscodeshift';
+import type { Collection, JSCodeshift } from 'jscodeshift';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { defaultConfig, findConfigFile, loadConfigFile, type Config } from '../../src/config.js';
@@ -63,8 +63,22 @@ export interface SourceOutcome {
   output: string;
 }
 
-/** jscodeshift's own parser table (parser/ts, parser/tsx, parser/babel5Compat: @babel/parser with its options). */
-const getParser = createRequire(import.meta.url)('jscodeshift/src/getParser.js') as (name: string) => { parse(text: string): unknown };
+/**
+ * jscodeshift and its own parser table (parser/ts, parser/tsx, parser/babel5Compat: @babel/parser with its
+ * options), loaded on the first generator source: about 70 ms of start-up (recast, ast-types, babel) that a run
+ * over workflows only does not pay.
+ */
+let loaded: { jscodeshift: JSCodeshift; getParser: (name: string) => { parse(text: string): unknown } } | undefined;
+function jscodeshiftLibrary(): NonNullable<typeof loaded> {
+  if (!loaded) {
+    const require = createRequire(import.meta.url);
+    loaded = {
+      jscodeshift: require('jscodeshift') as JSCodeshift,
+      getParser: require('jscodeshift/src/getParser.js') as (name: string) => { parse(text: string): unknown },
+    };
+  }
+  return loaded;
+}
 
 export const MAX_PASSES = 10;
 export const MIN_CONFIGURE_MAJOR = 4;
@@ -90,6 +104,7 @@ export function isTypeScriptPath(path: string): boolean {
  */
 export function parseSource(text: string, path: string): { j: JSCodeshift; root: Collection } {
   const parser = parserFor(path);
+  const { jscodeshift, getParser } = jscodeshiftLibrary();
   const j = jscodeshift.withParser(parser);
   return { j, root: j(getParser(parser).parse(text) as Node) };
 }
