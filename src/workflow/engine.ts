@@ -374,6 +374,22 @@ export function processText(raw: string, opts: ProcessOptions): FileOutcome {
   }
 }
 
+/** What strict-shell writes as a script's first command (renderSet). */
+const STRICT_LINE = /^set -(?:[eu]+(?:o pipefail)?|o pipefail)$/;
+
+/**
+ * The script without its first command when that is a strict-shell `set`
+ * line with only comments or blank lines before it. Such a line sits where
+ * bash is between commands (a comment never continues onto the next line)
+ * and `bash -n` runs no `set`: the script parses exactly as the one returned.
+ */
+export function withoutLeadingSet(script: string): string | undefined {
+  const lines = script.split('\n');
+  const first = lines.findIndex((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
+  if (first < 0 || !STRICT_LINE.test(lines[first]!)) return undefined;
+  return [...lines.slice(0, first), ...lines.slice(first + 1)].join('\n');
+}
+
 /** How many times a file is processed again without a fix whose script failed `bash -n`. */
 const MAX_BASH_RETRIES = 8;
 
@@ -524,6 +540,15 @@ function sameTrial(a: Trial, b: Trial, originalA: (offset: number) => number, or
       && x.finding.fixable === y.finding.fixable && originalA(x.finding.offset) === originalB(y.finding.offset)
       && isDeepStrictEqual(x.notes, y.notes) && isDeepStrictEqual(x.merged, y.merged) && isDeepStrictEqual(x.outcome, y.outcome);
   });
+}
+
+/** A transform's last run that fixed nothing: the text, the keys it left, what it read (see idleOn). */
+interface Idle {
+  text: string;
+  keys: string[];
+  reads?: Read[];
+  /** No change since touched `reads`. */
+  clean: boolean;
 }
 
 /** A transform's place in a batch: its trial on the batch's model, or the keys it left when idle on that text. */
@@ -692,8 +717,28 @@ function processTextUnguarded(raw: string, opts: ProcessOptions, banned: Readonl
    * the keys it left remaining: on the same text it would find and refuse the
    * same again (transforms read only the text, its model and the options), so
    * the last pass skips the transforms no later fix has touched the text for.
+   * With batches, also where the text changed but no change since touched what
+   * it reads (`reads`, `clean`): it would find and refuse the same again there.
    */
-  const idleOn = new Map<Transform, { text: string; keys: string[] }>();
+  const idleOn = new Map<Transform, Idle>();
+  const batching = !opts.accept && !opts.sequential;
+  /** What a described transform read on the current model, for an idle entry. */
+  const readsNow = (transform: Transform, findings: readonly Finding[] | undefined): Read[] | undefined => {
+    if (!batching || !isDescribed(transform)) return undefined;
+    return findings ? readsOf(transform, current.wf, opts.config, findings) : EVERYTHING.map((path): Read => ({ path }));
+  };
+  /** Entries whose reads the changes `checked` made (from `current`) touch are no longer clean. */
+  const dirty = (checked: Gated) => {
+    let paths: Path[] | undefined;
+    const afterAt = (p: readonly (string | number)[]) => p.reduce<unknown>((v, k) => childOf(v, k), checked.plain);
+    for (const idle of idleOn.values()) {
+      if (!idle.clean || !idle.reads) continue;
+      paths ??= checked.changes.map((c) => readPath(c, current.plain, checked.plain));
+      if (paths.some((p) => touches(idle.reads!, p, afterAt))) idle.clean = false;
+    }
+  };
+  const isIdle = (idle: Idle | undefined, on: string, pending: boolean): idle is Idle =>
+    !!idle && (idle.text === on || (!pending && idle.clean && !!idle.reads));
   const ctxOn = (wf: Workflow, on: string): TransformContext => ({ wf, text: on, config: opts.config, file: opts.file, packageScripts: opts.packageScripts });
   const overlapLine = (batches: readonly (readonly TextEdit[])[]) => (offset: number) => at(offsetInOriginal(batches, offset)).line;
 
@@ -701,18 +746,18 @@ function processTextUnguarded(raw: string, opts: ProcessOptions, banned: Readonl
   const runNow = (transform: Transform): void => {
     const id = transform.meta.id;
     const idle = idleOn.get(transform);
-    if (idle?.text === text) {
+    if (isIdle(idle, text, false)) {
       for (const k of idle.keys) remaining.add(k);
       return;
     }
     const remainingBefore = new Set(remaining);
-    const idleHere = () => idleOn.set(transform, { text, keys: [...remaining].filter((k) => !remainingBefore.has(k)) });
+    let findings: Finding[] | undefined;
+    const idleHere = () => idleOn.set(transform, { text, keys: [...remaining].filter((k) => !remainingBefore.has(k)), reads: readsNow(transform, findings), clean: true });
     const ctx = ctxOn(current.wf, text);
     const taken = new TakenEdits();
     const chosen: Candidate[] = [];
-    let findings: Finding[];
     try {
-    findings = transform.find(ctx);
+      findings = transform.find(ctx);
     } catch (e) {
       if (isStackOverflow(e)) throw e;
       // Its findings are lost, not the file: the other transforms still run.
@@ -720,7 +765,7 @@ function processTextUnguarded(raw: string, opts: ProcessOptions, banned: Readonl
       idleHere();
       return;
     }
-    for (const finding of findings) {
+    for (const finding of findings!) {
       const r = report(finding);
       const key = keyOf(finding);
       remaining.add(key);
@@ -798,6 +843,8 @@ function processTextUnguarded(raw: string, opts: ProcessOptions, banned: Readonl
       const batch: Batch = { before: current, text, accepted, keys: accepted.map((c) => keyOf(c.finding)) };
       for (const sc of [...accepted.flatMap((c) => c.fix.scripts ?? []), ...changedScripts(current.wf, checked.wf)]) if (!wroteScript.has(sc)) wroteScript.set(sc, batch);
     }
+    idleOn.delete(transform);
+    dirty(checked);
     apply(accepted, next, checked);
   };
 
@@ -858,7 +905,8 @@ function processTextUnguarded(raw: string, opts: ProcessOptions, banned: Readonl
     }
     const before = new Set(remaining);
     commitTrial(m.trial!);
-    if (!m.edits.length) idleOn.set(m.transform, { text: stands[k] ? next : textBefore(k), keys: [...remaining].filter((x) => !before.has(x)) });
+    if (!m.edits.length) idleOn.set(m.transform, { text: stands[k] ? next : textBefore(k), keys: [...remaining].filter((x) => !before.has(x)), reads: m.reads, clean: stands[k]! });
+    else idleOn.delete(m.transform);
   });
   /** Drop the trials from batch position k on (their transforms run again). */
   const discard = (k: number): number => {
@@ -948,6 +996,7 @@ function processTextUnguarded(raw: string, opts: ProcessOptions, banned: Readonl
   const settle = (next: string, checked: Gated, stands: readonly boolean[]) => {
     const fixing = batch.filter((m) => m.edits.length);
     const accepted = fixing.flatMap((m) => m.trial!.chosen);
+    dirty(checked);
     commitAll(next, stands);
     if (bashCheck) {
       const changedHere = changedScriptSteps(current.wf, checked.wf);
@@ -964,7 +1013,6 @@ function processTextUnguarded(raw: string, opts: ProcessOptions, banned: Readonl
     batch = [];
   };
 
-  const batching = !opts.accept && !opts.sequential;
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     remaining = new Set<string>();
     ordinals = new Map<string, number>();
@@ -997,7 +1045,7 @@ function processTextUnguarded(raw: string, opts: ProcessOptions, banned: Readonl
       }
       const pending = batchEdits().length > 0;
       const idle = idleOn.get(transform);
-      if (idle && idle.text === (pending ? textBefore(batch.length) : text)) {
+      if (isIdle(idle, pending ? textBefore(batch.length) : text, pending)) {
         batch.push({ index: i, transform, ordinals: new Map(ordinals), idleKeys: idle.keys, edits: [], writes: [] });
         i++;
         continue;
@@ -1030,10 +1078,18 @@ function processTextUnguarded(raw: string, opts: ProcessOptions, banned: Readonl
   if (bashCheck && text !== src.text) {
     // Every run: script that differs from the input, plus the ones fixes declared, must pass bash -n.
     const finalScripts = changedScripts(first.wf, current.wf);
-    const toCheck = [...finalScripts, ...wroteScript.keys()];
+    // A script that is one before it with only a leading `set -euo pipefail` added parses as that one does:
+    // it is not checked again (and that one, checked first, names the fix that broke it).
+    const seen = new Set<string>();
+    const toCheck = [...new Set([...wroteScript.keys(), ...finalScripts])].filter((sc) => {
+      const before = withoutLeadingSet(sc);
+      const again = before !== undefined && seen.has(before);
+      seen.add(sc);
+      return !again;
+    });
     if (opts.uncheckedScripts) opts.uncheckedScripts.push(...toCheck.filter((sc) => !isChecked(sc)));
     else checkScripts(toCheck);
-    for (const sc of [...wroteScript.keys(), ...finalScripts]) {
+    for (const sc of toCheck) {
       const err = bashSyntaxError(sc);
       if (!err) continue;
       const batch = wroteScript.get(sc);

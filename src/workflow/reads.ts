@@ -21,6 +21,10 @@ import type { Path, Workflow } from './model.js';
 import { isConfigureStep } from '../../transforms/shared/aws.js';
 import { isEncryptStep, isUpload } from '../../transforms/shared/artifacts.js';
 import { codeInputsOf } from '../../transforms/shared/code-inputs.js';
+import { ENCRYPT_MARKER } from '../../transforms/shell/kms.js';
+
+/** What stack-discovery looks for in a script (a superset: its own test also needs a literal name). */
+const NAMES_STACK = /--stack-names?[= \t]|contains\(\s*StackName\b/;
 
 export type Pattern = readonly (string | number)[];
 
@@ -98,24 +102,36 @@ const READS: Record<string, Description> = {
   'kms-decrypt-artifacts': {
     speculative: true,
     reads: (wf, _c, findings) => findings.length || wf.jobs.some((j) => j.steps.some(isEncryptStep)) ? EVERYTHING : [
-      ...step('run'), ...step('uses', USES_ACTION),
+      ...wf.jobs.flatMap((j) => j.steps.map((s): Read => ({ path: [...s.path, 'run'], when: (v) => typeof v === 'string' && v.includes(ENCRYPT_MARKER) }))),
+      ...step('uses', USES_ACTION),
     ],
   },
   // Deploy and --stack-name scripts, and the directory a script runs in (package.json scripts are per file).
   'stack-discovery': {
     speculative: true,
-    reads: (_wf, _c, findings) => findings.length ? EVERYTHING : [
-      ...step('run'), ...step('working-directory'), ...job('defaults'), ...top('defaults'),
+    reads: (wf, _c, findings) => findings.length ? EVERYTHING : [
+      // A job none of whose scripts names a stack has no finding, whatever it deploys.
+      ...wf.jobs.flatMap((j): (Pattern | Read)[] => (j.steps.some((s) => NAMES_STACK.test(s.script ?? ''))
+        ? [[...j.path, 'steps', ANY, 'run']]
+        : j.steps.map((s): Read => ({ path: [...s.path, 'run'], when: (v) => typeof v === 'string' && NAMES_STACK.test(v) })))),
+      ...step('working-directory'), ...job('defaults'), ...top('defaults'),
     ],
   },
   'deploy-retry': {
     reads: () => [...keys(step, 'run', 'working-directory', 'name', 'id'), ...SHELL, ...job('environment')],
   },
-  // Which jobs are production (job id, environment); in those, everything of the job and the workflow env/on/defaults.
+  // Which jobs are production (job id, environment). In those: the deploy scripts and where they run, the steps'
+  // names, ids and conditions, the rollback action, checkouts (for a local action), the env stack names come from.
   'prod-rollback': {
     reads: (wf, config) => [
       ...job('environment'),
-      ...wf.jobs.filter((j) => isProductionJob(config, j.id, j.environment)).flatMap((j) => [j.path as Path, ...top('env'), ...top('on'), ...top('defaults')]),
+      ...wf.jobs.filter((j) => isProductionJob(config, j.id, j.environment)).flatMap((j) => [
+        ...['run', 'name', 'id', 'if', 'env', 'working-directory', 'shell'].map((k) => [...j.path, 'steps', ANY, k]),
+        [...j.path, 'steps', ANY, 'uses', USES_ACTION],
+        ...j.steps.filter((s) => s.action === 'actions/checkout').map((s) => [...s.path, 'with']),
+        ...['env', 'defaults', 'runs-on', 'strategy'].map((k) => [...j.path, k]),
+        ...top('env'), ...top('on'), ...top('defaults'),
+      ]),
     ],
   },
   // Scripts, the shell, and the env names that decide -u.
