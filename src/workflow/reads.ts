@@ -154,8 +154,16 @@ const READS: Record<string, Description> = {
 
 /** What a described transform read to produce `findings` (and their fixes) on `wf`. */
 export function readsOf(t: Transform, wf: Workflow, config: Config, findings: readonly Finding[]): Read[] {
-  return READS[t.meta.id]!.reads(wf, config, findings).map((r) => (Array.isArray(r) ? { path: r as Pattern } : r as Read));
+  // Without findings they depend on the model only (and the run's config): asked for again on the same model.
+  const memo = findings.length ? undefined : (NO_FINDINGS.get(wf) ?? NO_FINDINGS.set(wf, new Map()).get(wf)!);
+  const known = memo?.get(t);
+  if (known) return known;
+  const reads = READS[t.meta.id]!.reads(wf, config, findings).map((r) => (Array.isArray(r) ? { path: r as Pattern } : r as Read));
+  memo?.set(t, reads);
+  return reads;
 }
+
+const NO_FINDINGS = new WeakMap<Workflow, Map<Transform, Read[]>>();
 
 /** See Description.speculative. */
 export function isSpeculative(t: Transform): boolean {
