@@ -22,6 +22,7 @@ import { isConfigureStep } from '../../transforms/shared/aws.js';
 import { isEncryptStep, isUpload } from '../../transforms/shared/artifacts.js';
 import { codeInputsOf } from '../../transforms/shared/code-inputs.js';
 import { ENCRYPT_MARKER } from '../../transforms/shell/kms.js';
+import { ARTIFACT_CRYPTO_USES } from '../actions/artifact-crypto.js';
 
 /** What stack-discovery looks for in a script (a superset: its own test also needs a literal name). */
 const NAMES_STACK = /--stack-names?[= \t]|contains\(\s*StackName\b/;
@@ -104,6 +105,8 @@ const READS: Record<string, Description> = {
     reads: (wf, _c, findings) => findings.length || wf.jobs.some((j) => j.steps.some(isEncryptStep)) ? EVERYTHING : [
       ...wf.jobs.flatMap((j) => j.steps.map((s): Read => ({ path: [...s.path, 'run'], when: (v) => typeof v === 'string' && v.includes(ENCRYPT_MARKER) }))),
       ...step('uses', USES_ACTION),
+      // A crypto action step in decrypt mode becomes an encrypt step by its `with:`.
+      ...eachStep(wf, (s) => s.uses?.trim().replace(/\/+$/, '') === ARTIFACT_CRYPTO_USES),
     ],
   },
   // Deploy and --stack-name scripts, and the directory a script runs in (package.json scripts are per file).
@@ -127,6 +130,8 @@ const READS: Record<string, Description> = {
       ...job('environment'),
       ...wf.jobs.filter((j) => isProductionJob(config, j.id, j.environment)).flatMap((j) => [
         ...['run', 'name', 'id', 'if', 'env', 'working-directory', 'shell'].map((k) => [...j.path, 'steps', ANY, k]),
+        // A deploy step gets an id among its keys: all of a run: step.
+        ...j.steps.filter((s) => s.run !== undefined).map((s) => s.path),
         [...j.path, 'steps', ANY, 'uses', USES_ACTION],
         ...j.steps.filter((s) => s.action === 'actions/checkout').map((s) => [...s.path, 'with']),
         ...['env', 'defaults', 'runs-on', 'strategy'].map((k) => [...j.path, k]),
