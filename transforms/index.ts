@@ -10,6 +10,7 @@ import { transform as prodRollback } from './prod-rollback.js';
 import { transform as strictShell } from './strict-shell.js';
 import { transform as expressionInjection } from './expression-injection.js';
 import { bashGrammarReady } from './shell/syntax.js';
+import { markDescribed } from '../src/workflow/reads.js';
 
 // Entry points (CLI, worker threads, library users of TRANSFORMS) get a loaded bash grammar.
 await bashGrammarReady;
@@ -25,6 +26,9 @@ export const TRANSFORMS: readonly Transform[] = [
   strictShell,
   expressionInjection,
 ];
+
+// What each of them reads is described in src/workflow/reads.ts (the engine runs them in batches).
+markDescribed(TRANSFORMS);
 
 export const TRANSFORM_IDS: readonly string[] = TRANSFORMS.map((t) => t.meta.id);
 

@@ -12,11 +12,13 @@ import { bashSyntaxError, checkScripts, isChecked } from './bash-syntax.js';
 import { applyEdits, composeEdits, rangesOverlap, sameEdit, uniqueEdits, type TextEdit } from './edits.js';
 import { generatorInfo } from './generated.js';
 import { positionFinder } from './lines.js';
-import { isSkip, modelWorkflow, type Workflow } from './model.js';
+import { isSkip, modelWorkflow, type Path, type Workflow } from './model.js';
 import { isShellScriptStep } from './shell.js';
 import { EditRefused } from './primitives.js';
 import { decodeSource, encodeSource } from './source.js';
 import { formatPath, structuralChanges, undeclaredChanges, type Change } from './verify.js';
+import { covers, EVERYTHING, isDescribed, isSpeculative, overlaps, readsOf, touches, USES_REF, type Read } from './reads.js';
+import { isDeepStrictEqual } from 'node:util';
 
 export const MAX_PASSES = 10;
 
@@ -85,6 +87,11 @@ export interface ProcessOptions {
    * an undeferred check gives.
    */
   uncheckedScripts?: string[];
+  /**
+   * Run and verify one transform at a time, as before batches (engine tests
+   * compare the two); also what --interactive (`accept`) gets.
+   */
+  sequential?: boolean;
 }
 
 interface Parsed {
@@ -95,6 +102,11 @@ interface Parsed {
 }
 
 type ParseResult = Parsed | { skip: string } | { error: string; line?: number };
+
+/** A text the gate accepted: its parse, and the structural changes from the text before it. */
+interface Gated extends Parsed {
+  changes: Change[];
+}
 
 export const TOO_DEEP = 'nesting too deep to process safely (call stack exhausted)';
 
@@ -185,15 +197,20 @@ function parseWorkflow(text: string): ParseResult {
 
 /** `run:` scripts (bash or sh) of the edited workflow that are not in the original, verbatim. */
 function changedScripts(before: Workflow, after: Workflow): string[] {
+  return [...new Set(changedScriptSteps(before, after).map((c) => c.script))];
+}
+
+/** changedScripts with the path of each step (in `after`) holding one, in document order. */
+function changedScriptSteps(before: Workflow, after: Workflow): { script: string; path: Path }[] {
   const old = new Set(before.jobs.flatMap((j) => j.steps.map((s) => s.script)));
-  const out = new Set<string>();
+  const out: { script: string; path: Path }[] = [];
   for (const job of after.jobs) {
     for (const step of job.steps) {
       if (step.script === undefined || old.has(step.script)) continue;
-      if (isShellScriptStep(after, job, step)) out.add(step.script);
+      if (isShellScriptStep(after, job, step)) out.push({ script: step.script, path: step.path });
     }
   }
-  return [...out];
+  return out;
 }
 
 /**
@@ -288,23 +305,33 @@ function findingKey(f: Finding): string {
 /**
  * The validation gate for one combined application: the edited text parses
  * as a workflow, changes only declared paths, and its new or modified bash
- * scripts pass `bash -n`. Returns the parsed result, or why it is rejected.
+ * scripts pass `bash -n`. Returns the parsed result (with the structural
+ * changes it accepted), or why it is rejected.
  */
-function gate(before: Parsed, text: string, candidates: readonly Candidate[]): Parsed | { why: string } {
+function gate(before: Parsed, text: string, candidates: readonly Candidate[]): Gated | { why: string } {
   const after = parseWorkflow(text);
-  const why = 'doc' in after ? rejectReason(before, after, candidates) : 'error' in after
+  const seen: { changes: Change[] } = { changes: [] };
+  const why = 'doc' in after ? rejectReason(before, after, candidates, seen) : 'error' in after
     ? `the edited file would not parse (${after.error})`
     : `the edited file would no longer be a workflow (${after.skip})`;
-  return why === undefined ? (after as Parsed) : { why };
+  return why === undefined ? { ...(after as Parsed), changes: seen.changes } : { why };
 }
 
-function rejectReason(before: Parsed, after: Parsed, candidates: readonly Candidate[]): string | undefined {
+function rejectReason(before: Parsed, after: Parsed, candidates: readonly Candidate[], seen?: { changes: Change[] }): string | undefined {
   const declared: Declared[] = candidates.flatMap((c) => c.fix.declares);
   let stray: Change[];
   try {
-    stray = undeclaredChanges(structuralChanges(before.plain, after.plain), declared);
+    let changes = structuralChanges(before.plain, after.plain);
+    stray = undeclaredChanges(changes, declared);
     // Repeated items (two steps alike) can be read the other way round too.
-    if (stray.length && undeclaredChanges(structuralChanges(before.plain, after.plain, [], true), declared).length === 0) stray = [];
+    if (stray.length) {
+      const other = structuralChanges(before.plain, after.plain, [], true);
+      if (undeclaredChanges(other, declared).length === 0) {
+        stray = [];
+        changes = other;
+      }
+    }
+    if (seen) seen.changes = changes;
   } catch (e) {
     if (isStackOverflow(e)) return `could not compare the parsed documents (${TOO_DEEP})`;
     return `could not compare the parsed documents (${(e as Error).message})`;
@@ -347,6 +374,22 @@ export function processText(raw: string, opts: ProcessOptions): FileOutcome {
   }
 }
 
+/** What strict-shell writes as a script's first command (renderSet). */
+const STRICT_LINE = /^set -(?:[eu]+(?:o pipefail)?|o pipefail)$/;
+
+/**
+ * The script without its first command when that is a strict-shell `set`
+ * line with only comments or blank lines before it. Such a line sits where
+ * bash is between commands (a comment never continues onto the next line)
+ * and `bash -n` runs no `set`: the script parses exactly as the one returned.
+ */
+export function withoutLeadingSet(script: string): string | undefined {
+  const lines = script.split('\n');
+  const first = lines.findIndex((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
+  if (first < 0 || !STRICT_LINE.test(lines[first]!)) return undefined;
+  return [...lines.slice(0, first), ...lines.slice(first + 1)].join('\n');
+}
+
 /** How many times a file is processed again without a fix whose script failed `bash -n`. */
 const MAX_BASH_RETRIES = 8;
 
@@ -384,6 +427,223 @@ function detach<T extends string | undefined>(s: T): T {
 
 function detachFinding(f: ReportedFinding): ReportedFinding {
   return { ...f, message: detach(f.message), notes: f.notes.map(detach), ...(f.skippedBecause === undefined ? {} : { skippedBecause: detach(f.skippedBecause) }) };
+}
+
+// ---- batches ---------------------------------------------------------------
+
+/** What a trial run of a transform did with one finding (see evaluate). */
+type Outcome =
+  | { kind: 'report' }
+  | { kind: 'banned'; why: string }
+  | { kind: 'rejected-before' }
+  | { kind: 'internal'; why: string }
+  | { kind: 'refused'; why: string }
+  | { kind: 'no-fix' }
+  | { kind: 'own-overlap'; why: string }
+  | { kind: 'later' }
+  | { kind: 'chosen' };
+
+interface TrialItem {
+  finding: Finding;
+  key: string;
+  /** finding.notes when the engine first reports it (before fix()). */
+  notes: string[];
+  /** finding.notes after a fix() that returned. */
+  merged?: string[];
+  outcome: Outcome;
+}
+
+/** One transform's find() and fix() calls on a model, with no effect on the run yet. */
+interface Trial {
+  transform: Transform;
+  findError?: string;
+  items: TrialItem[];
+  chosen: Candidate[];
+}
+
+interface TrialEnv {
+  keyOf(f: Finding): string;
+  banned: ReadonlyMap<string, string>;
+  rejected: ReadonlySet<string>;
+  generator: boolean;
+  /** Line (in the file as read) of an offset in the text the trial runs on. */
+  lineOf(offset: number): number;
+}
+
+/** The decisions the engine's per-transform loop makes, recorded instead of applied. */
+function evaluate(transform: Transform, ctx: TransformContext, env: TrialEnv): Trial {
+  const id = transform.meta.id;
+  let findings: Finding[];
+  try {
+    findings = transform.find(ctx);
+  } catch (e) {
+    if (isStackOverflow(e)) throw e;
+    return { transform, findError: errorText(e), items: [], chosen: [] };
+  }
+  const taken = new TakenEdits();
+  const chosen: Candidate[] = [];
+  const items: TrialItem[] = [];
+  for (const finding of findings) {
+    const key = env.keyOf(finding);
+    const item: TrialItem = { finding, key, notes: [...(finding.notes ?? [])], outcome: { kind: 'report' } };
+    items.push(item);
+    if (!finding.fixable || env.generator) continue;
+    const ban = env.banned.get(key);
+    if (ban !== undefined) {
+      item.outcome = { kind: 'banned', why: ban };
+      continue;
+    }
+    if (env.rejected.has(key)) {
+      item.outcome = { kind: 'rejected-before' };
+      continue;
+    }
+    let fix: Fix | undefined;
+    try {
+      fix = transform.fix(ctx, finding);
+    } catch (e) {
+      if (!(e instanceof EditRefused)) {
+        if (isStackOverflow(e)) throw e;
+        item.outcome = { kind: 'internal', why: `internal error in ${id}: ${errorText(e)}` };
+        continue;
+      }
+      item.outcome = { kind: 'refused', why: e.message };
+      continue;
+    }
+    item.merged = [...(finding.notes ?? [])];
+    if (!fix || fix.edits.length === 0) {
+      item.outcome = { kind: 'no-fix' };
+      continue;
+    }
+    const own = composeEdits(fix.edits);
+    if ('overlapAt' in own) {
+      item.outcome = { kind: 'own-overlap', why: `internal error in ${id}: its fix has overlapping edits at line ${env.lineOf(own.overlapAt)}` };
+      continue;
+    }
+    const fresh = own.edits.filter((e) => !taken.has(e));
+    if (taken.overlaps(fresh)) {
+      item.outcome = { kind: 'later' };
+      continue;
+    }
+    taken.add(fresh);
+    chosen.push({ transform, finding, fix: { ...fix, edits: own.edits } });
+    item.outcome = { kind: 'chosen' };
+  }
+  return { transform, items, chosen };
+}
+
+/** Two trials without fixes that the run would record identically (offsets compared in the file as read). */
+function sameTrial(a: Trial, b: Trial, originalA: (offset: number) => number, originalB: (offset: number) => number): boolean {
+  if (a.findError !== b.findError || a.items.length !== b.items.length || a.chosen.length || b.chosen.length) return false;
+  return a.items.every((x, i) => {
+    const y = b.items[i]!;
+    return x.key === y.key && x.finding.ruleId === y.finding.ruleId && x.finding.message === y.finding.message
+      && x.finding.fixable === y.finding.fixable && originalA(x.finding.offset) === originalB(y.finding.offset)
+      && isDeepStrictEqual(x.notes, y.notes) && isDeepStrictEqual(x.merged, y.merged) && isDeepStrictEqual(x.outcome, y.outcome);
+  });
+}
+
+/** A transform's last run that fixed nothing: the text, the keys it left, what it read (see idleOn). */
+interface Idle {
+  text: string;
+  keys: string[];
+  reads?: Read[];
+  /** No change since touched `reads`. */
+  clean: boolean;
+}
+
+/** A transform's place in a batch: its trial on the batch's model, or the keys it left when idle on that text. */
+interface Member {
+  /** Index in the transform list. */
+  index: number;
+  transform: Transform;
+  /** The pass's finding ordinals before its trial. */
+  ordinals: Map<string, number>;
+  idleKeys?: string[];
+  trial?: Trial;
+  reads?: Read[];
+  /** Edits of its chosen fixes, and the paths they declare (widened). */
+  edits: TextEdit[];
+  writes: Written[];
+}
+
+/**
+ * A declared path as what it may change: a whole sequence (steps inserted,
+ * removed) or anything outside jobs (workflow env, permissions, defaults,
+ * on: every job reads those) is `structural`: it changes whatever lies
+ * under it for certain.
+ */
+interface Written {
+  path: Path;
+  structural: boolean;
+}
+
+function widen(d: Declared): Written {
+  const p = d.path;
+  if (p[0] !== 'jobs' && p[0] !== 'runs') return { path: [], structural: true };
+  // A job as a whole, jobs.<id>.steps and runs.steps (sequences), and anything declared insert-only.
+  const depth = p[0] === 'jobs' ? 2 : 1;
+  if (d.insertOnly || p.length <= depth || (p.length === depth + 1 && p[depth] === 'steps')) return { path: p, structural: true };
+  return { path: p, structural: false };
+}
+
+/** What a transform is sure to read differently once the batch's declared writes are applied. */
+function hardConflict(reads: readonly Read[], written: readonly Written[]): boolean {
+  return written.some((w) => reads.some((r) => !r.when && (w.structural ? overlaps(r.path, w.path) : covers(r.path, w.path))));
+}
+
+/** Edits that overlap or touch (an insertion where another edit starts or ends): their order would be a guess. */
+function editsMeet(a: readonly TextEdit[], b: readonly TextEdit[]): boolean {
+  if (!a.length || !b.length) return false;
+  const sorted = [...b].sort((x, y) => x.start - y.start || x.end - y.end);
+  for (const e of a) {
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid]!.start <= e.end) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let k = lo - 1; k >= 0; k--) {
+      if (sorted[k]!.end >= e.start) return true;
+      if (sorted[k]!.end < e.start && sorted[k]!.start < e.start) break;
+    }
+  }
+  return false;
+}
+
+function isPrefix(p: Path, q: Path): boolean {
+  return p.length <= q.length && p.every((x, i) => x === q[i]);
+}
+
+function declaresChange(d: Declared, c: Change): boolean {
+  if (d.insertOnly) return !!c.insertOnly && d.path.length === c.path.length && isPrefix(d.path, c.path);
+  return isPrefix(d.path, c.path);
+}
+
+function childOf(v: unknown, k: string | number): unknown {
+  if (Array.isArray(v)) return typeof k === 'number' ? v[k] : undefined;
+  return v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[String(k)] : undefined;
+}
+
+const actionOf = (uses: string) => uses.slice(0, uses.lastIndexOf('@')).toLowerCase();
+
+/**
+ * A change as the paths transforms read are compared with: a sequence that
+ * grew or shrank is changed as a whole (the indices after the edit moved),
+ * and a `uses:` whose action stayed and whose ref moved is `uses.@ref`.
+ */
+function readPath(c: Change, before: unknown, after: unknown): Path {
+  let b = before;
+  let a = after;
+  for (let i = 0; i < c.path.length; i++) {
+    if (Array.isArray(b) && Array.isArray(a) && b.length !== a.length) return c.path.slice(0, i);
+    b = childOf(b, c.path[i]!);
+    a = childOf(a, c.path[i]!);
+  }
+  if (c.path[c.path.length - 1] === 'uses' && typeof a === 'string' && typeof b === 'string' && a.includes('@') && b.includes('@') && actionOf(a) === actionOf(b)) {
+    return [...c.path, USES_REF];
+  }
+  return c.path;
 }
 
 /**
@@ -428,12 +688,13 @@ function processTextUnguarded(raw: string, opts: ProcessOptions, banned: Readonl
     }
     return key;
   };
-  const report = (f: Finding): ReportedFinding => {
+  /** `notes`: the finding's notes as they were when it was found (a trial calls fix() before the report). */
+  const report = (f: Finding, notes?: readonly string[]): ReportedFinding => {
     const key = keyOf(f);
     let r = reported.get(key);
     if (!r) {
       const pos = at(offsetInOriginal(history, f.offset));
-      r = { ruleId: f.ruleId, message: f.message, line: pos.line, column: pos.column, notes: [...(f.notes ?? [])], fixable: f.fixable, fixed: false };
+      r = { ruleId: f.ruleId, message: f.message, line: pos.line, column: pos.column, notes: [...(notes ?? f.notes ?? [])], fixable: f.fixable, fixed: false };
       reported.set(key, r);
     }
     return r;
@@ -456,127 +717,359 @@ function processTextUnguarded(raw: string, opts: ProcessOptions, banned: Readonl
    * the keys it left remaining: on the same text it would find and refuse the
    * same again (transforms read only the text, its model and the options), so
    * the last pass skips the transforms no later fix has touched the text for.
+   * With batches, also where the text changed but no change since touched what
+   * it reads (`reads`, `clean`): it would find and refuse the same again there.
    */
-  const idleOn = new Map<Transform, { text: string; keys: string[] }>();
+  const idleOn = new Map<Transform, Idle>();
+  const batching = !opts.accept && !opts.sequential;
+  /** What a described transform read on the current model, for an idle entry. */
+  const readsNow = (transform: Transform, findings: readonly Finding[] | undefined): Read[] | undefined => {
+    if (!batching || !isDescribed(transform)) return undefined;
+    return findings ? readsOf(transform, current.wf, opts.config, findings) : EVERYTHING.map((path): Read => ({ path }));
+  };
+  /** Entries whose reads the changes `checked` made (from `current`) touch are no longer clean. */
+  const dirty = (checked: Gated) => {
+    let paths: Path[] | undefined;
+    const afterAt = (p: readonly (string | number)[]) => p.reduce<unknown>((v, k) => childOf(v, k), checked.plain);
+    for (const idle of idleOn.values()) {
+      if (!idle.clean || !idle.reads) continue;
+      paths ??= checked.changes.map((c) => readPath(c, current.plain, checked.plain));
+      if (paths.some((p) => touches(idle.reads!, p, afterAt))) idle.clean = false;
+    }
+  };
+  const isIdle = (idle: Idle | undefined, on: string, pending: boolean): idle is Idle =>
+    !!idle && (idle.text === on || (!pending && idle.clean && !!idle.reads));
+  const ctxOn = (wf: Workflow, on: string): TransformContext => ({ wf, text: on, config: opts.config, file: opts.file, packageScripts: opts.packageScripts });
+  const overlapLine = (batches: readonly (readonly TextEdit[])[]) => (offset: number) => at(offsetInOriginal(batches, offset)).line;
+
+  /** One transform run now on the current text, its fixes verified on their own: the reference behaviour. */
+  const runNow = (transform: Transform): void => {
+    const id = transform.meta.id;
+    const idle = idleOn.get(transform);
+    if (isIdle(idle, text, false)) {
+      for (const k of idle.keys) remaining.add(k);
+      return;
+    }
+    const remainingBefore = new Set(remaining);
+    let findings: Finding[] | undefined;
+    const idleHere = () => idleOn.set(transform, { text, keys: [...remaining].filter((k) => !remainingBefore.has(k)), reads: readsNow(transform, findings), clean: true });
+    const ctx = ctxOn(current.wf, text);
+    const taken = new TakenEdits();
+    const chosen: Candidate[] = [];
+    try {
+      findings = transform.find(ctx);
+    } catch (e) {
+      if (isStackOverflow(e)) throw e;
+      // Its findings are lost, not the file: the other transforms still run.
+      findFailed(id, errorText(e));
+      idleHere();
+      return;
+    }
+    for (const finding of findings!) {
+      const r = report(finding);
+      const key = keyOf(finding);
+      remaining.add(key);
+      if (!finding.fixable || generator) continue;
+      const ban = banned.get(key);
+      if (ban !== undefined) {
+        r.skippedBecause = ban;
+        r.rejected = true;
+        continue;
+      }
+      // A fix refused (EditRefused) in an earlier pass is asked again: other fixes may have made it
+      // possible (a job that now calls AWS), and a run must reach the same fixed point as two runs.
+      if (rejectedKeys.has(key)) continue;
+      let fix: Fix | undefined;
+      try {
+        fix = transform.fix(ctx, finding);
+      } catch (e) {
+        if (!(e instanceof EditRefused)) {
+          if (isStackOverflow(e)) throw e;
+          reject(finding, `internal error in ${id}: ${errorText(e)}`);
+          continue;
+        }
+        r.skippedBecause = e.message;
+        continue;
+      }
+      for (const n of finding.notes ?? []) if (!r.notes.includes(n)) r.notes.push(n);
+      if (!fix || fix.edits.length === 0) continue;
+      if (opts.accept && !opts.accept(r, key)) continue;
+      const own = composeEdits(fix.edits);
+      if ('overlapAt' in own) {
+        reject(finding, `internal error in ${id}: its fix has overlapping edits at line ${overlapLine(history)(own.overlapAt)}`);
+        continue;
+      }
+      // Edits another finding of this transform already takes, byte for byte, are shared: two key
+      // steps of one job need the same permissions block and the same credential step once.
+      const fresh = own.edits.filter((e) => !taken.has(e));
+      if (taken.overlaps(fresh)) continue; // picked up again next pass
+      taken.add(fresh);
+      chosen.push({ transform, finding, fix: { ...fix, edits: own.edits } });
+    }
+    if (chosen.length === 0) {
+      idleHere();
+      return;
+    }
+
+    const together = (cs: readonly Candidate[]) => applyEdits(text, uniqueEdits(cs.flatMap((c) => c.fix.edits)));
+    let accepted = chosen;
+    let next = together(chosen);
+    let checked = gate(current, next, chosen);
+    if ('why' in checked) {
+      // Find the culprits: keep each fix only if it passes on its own. A fix the
+      // gate refuses is dropped and reported; it never costs the others.
+      accepted = [];
+      for (const c of chosen) {
+        const alone = gate(current, applyEdits(text, c.fix.edits), [c]);
+        if ('why' in alone) reject(c.finding, `validation gate: ${alone.why}`);
+        else accepted.push(c);
+      }
+      if (!accepted.length) {
+        idleHere();
+        return;
+      }
+      next = together(accepted);
+      checked = gate(current, next, accepted);
+      if ('why' in checked) {
+        // Each passes alone but not together: apply the first now, the rest next pass.
+        accepted = accepted.slice(0, 1);
+        next = together(accepted);
+        checked = gate(current, next, accepted);
+        if ('why' in checked) return; // cannot happen: it passed alone above
+      }
+    }
+    if (bashCheck) {
+      // Scripts this batch wrote, for the one bash -n check at the end.
+      const batch: Batch = { before: current, text, accepted, keys: accepted.map((c) => keyOf(c.finding)) };
+      for (const sc of [...accepted.flatMap((c) => c.fix.scripts ?? []), ...changedScripts(current.wf, checked.wf)]) if (!wroteScript.has(sc)) wroteScript.set(sc, batch);
+    }
+    idleOn.delete(transform);
+    dirty(checked);
+    apply(accepted, next, checked);
+  };
+
+  const findFailed = (id: string, message: string) => {
+    const key = `${id}\u0000(find)`;
+    reported.set(key, {
+      ruleId: id, message: `transform ${id} failed while looking for problems`, line: 1, column: 1, notes: [],
+      fixable: false, fixed: false, rejected: true, skippedBecause: `internal error in ${id}: ${message}`,
+    });
+    remaining.add(key);
+  };
+  /** Batches applied in this run. */
+  let applied = 0;
+  const apply = (accepted: readonly Candidate[], next: string, checked: Parsed) => {
+    applied++;
+    history.push(uniqueEdits(accepted.flatMap((c) => c.fix.edits)));
+    for (const c of accepted) for (const id of c.fix.repositoryFiles ?? []) requestedFiles.add(id);
+    text = next;
+    current = { doc: checked.doc, wf: checked.wf, plain: checked.plain };
+  };
+
+  // ---- batches: several transforms on one model, verified once --------------
+  /** What evaluate() needs from the run: keys, earlier refusals, and how to name an offset's line. */
+  const trialEnv = (key: (f: Finding) => string, lineOf: (offset: number) => number): TrialEnv => ({
+    keyOf: key, banned, rejected: rejectedKeys, generator: !!generator, lineOf,
+  });
+  /** The effects runNow has as it goes, replayed from a trial in the same order. */
+  const commitTrial = (trial: Trial) => {
+    const id = trial.transform.meta.id;
+    if (trial.findError !== undefined) return findFailed(id, trial.findError);
+    for (const item of trial.items) {
+      const r = report(item.finding, item.notes);
+      remaining.add(item.key);
+      const o = item.outcome;
+      if (o.kind === 'banned') {
+        r.skippedBecause = o.why;
+        r.rejected = true;
+      } else if (o.kind === 'internal') reject(item.finding, o.why);
+      else if (o.kind === 'refused') r.skippedBecause = o.why;
+      else if (o.kind !== 'report' && o.kind !== 'rejected-before') {
+        for (const n of item.merged ?? []) if (!r.notes.includes(n)) r.notes.push(n);
+        if (o.kind === 'own-overlap') reject(item.finding, o.why);
+      }
+    }
+  };
+  let batch: Member[] = [];
+  const batchEdits = () => batch.flatMap((m) => m.edits);
+  /** The text the transform at batch position k would run on in turn: the batch's earlier fixes applied. */
+  const textBefore = (k: number) => {
+    const edits = batch.slice(0, k).flatMap((m) => m.edits);
+    return edits.length ? applyEdits(text, edits) : text;
+  };
+  /** Record the batch's trials in order; `stands[k]`: trial k holds on `next` too (it is idle there). */
+  const commitAll = (next: string, stands: readonly boolean[]) => batch.forEach((m, k) => {
+    if (m.idleKeys) {
+      for (const key of m.idleKeys) remaining.add(key);
+      return;
+    }
+    const before = new Set(remaining);
+    commitTrial(m.trial!);
+    if (!m.edits.length) idleOn.set(m.transform, { text: stands[k] ? next : textBefore(k), keys: [...remaining].filter((x) => !before.has(x)), reads: m.reads, clean: stands[k]! });
+    else idleOn.delete(m.transform);
+  });
+  /** Drop the trials from batch position k on (their transforms run again). */
+  const discard = (k: number): number => {
+    ordinals = batch[k]!.ordinals;
+    const index = batch[k]!.index;
+    batch = batch.slice(0, k);
+    return index;
+  };
+  /** The transform, run again on the batch's result, does exactly what its trial did. */
+  const sameAgain = (m: Member, after: Parsed, afterText: string, edits: readonly TextEdit[]): boolean => {
+    const own = new Map<string, number>();
+    const cache = new WeakMap<Finding, string>();
+    const key = (f: Finding) => {
+      let k = cache.get(f);
+      if (k === undefined) {
+        const base = findingKey(f);
+        const n = own.get(base) ?? 0;
+        own.set(base, n + 1);
+        k = `${base}\u0000${n}`;
+        cache.set(f, k);
+      }
+      return k;
+    };
+    const batches = [...history, edits];
+    let again: Trial;
+    try {
+      again = evaluate(m.transform, ctxOn(after.wf, afterText), trialEnv(key, overlapLine(batches)));
+    } catch {
+      return false;
+    }
+    return sameTrial(m.trial!, again, (o) => offsetInOriginal(history, o), (o) => offsetInOriginal(batches, o));
+  };
+  /**
+   * Apply the batch: its fixes together, gated once. Each transform's trial
+   * stands when nothing it reads was changed by a fix earlier in the batch
+   * (or, for one that fixed nothing, when it finds the same again on the
+   * result and no later fix touched what it reads). Else the batch stops
+   * before it. A gate that refuses the whole batch sends the rest of the
+   * pass through runNow, whose culprit search names the fix it refuses.
+   * Returns where the pass resumes when not every trial stood.
+   */
+  const flush = (): { resume: number; sequential: boolean } | undefined => {
+    if (!batch.length) return undefined;
+    const fixing = batch.filter((m) => m.edits.length);
+    if (!fixing.length) {
+      commitAll(text, batch.map(() => true));
+      batch = [];
+      return undefined;
+    }
+    const accepted = fixing.flatMap((m) => m.trial!.chosen);
+    const edits = uniqueEdits(accepted.flatMap((c) => c.fix.edits));
+    const next = applyEdits(text, edits);
+    const checked = gate(current, next, accepted);
+    if ('why' in checked) return { resume: discard(0), sequential: true };
+    // Who made each change (the fix that declared it), as a path what a transform reads is compared with.
+    const owners = checked.changes.map((c) => {
+      const by = batch.findIndex((m) => m.trial?.chosen.some((cand) => cand.fix.declares.some((d) => declaresChange(d, c))));
+      return { by, path: readPath(c, current.plain, checked.plain) };
+    });
+    const afterAt = (p: readonly (string | number)[]) => p.reduce<unknown>((v, k) => childOf(v, k), checked.plain);
+    const stands: boolean[] = [];
+    for (const [k, m] of batch.entries()) {
+      if (m.idleKeys) { stands.push(false); continue; }
+      const touched = (pick: (by: number) => boolean) => owners.some((o) => (o.by < 0 || pick(o.by)) && touches(m.reads!, o.path, afterAt));
+      const untouchedLater = !touched((by) => by > k);
+      if (!touched((by) => by < k)) {
+        stands.push(untouchedLater);
+        continue;
+      }
+      if (!m.edits.length && untouchedLater && sameAgain(m, checked, next, edits)) {
+        stands.push(true);
+        continue;
+      }
+      // Trial k read what an earlier fix of the batch changed: apply the batch before it, then run it again.
+      if (k === 0) return { resume: discard(0), sequential: true };
+      const rest = batch.slice(k);
+      const resume = discard(k);
+      // Fixes only before it: the batch before it is the text already gated.
+      if (rest.some((r) => r.edits.length)) return flush() ?? { resume, sequential: false };
+      settle(next, checked, stands);
+      return { resume, sequential: false };
+    }
+    settle(next, checked, stands);
+    return undefined;
+  };
+  /** Commit the batch's trials and apply its fixes: `next`, gated as `checked`. */
+  const settle = (next: string, checked: Gated, stands: readonly boolean[]) => {
+    const fixing = batch.filter((m) => m.edits.length);
+    const accepted = fixing.flatMap((m) => m.trial!.chosen);
+    dirty(checked);
+    commitAll(next, stands);
+    if (bashCheck) {
+      const changedHere = changedScriptSteps(current.wf, checked.wf);
+      for (const m of fixing) {
+        const chosen = m.trial!.chosen;
+        const b: Batch = { before: current, text, accepted: chosen, keys: chosen.map((c) => keyOf(c.finding)) };
+        const wrote = changedHere.filter((s) => chosen.some((c) => c.fix.declares.some((d) => isPrefix(d.path, [...s.path, 'run'])))).map((s) => s.script);
+        for (const sc of [...chosen.flatMap((c) => c.fix.scripts ?? []), ...wrote]) if (!wroteScript.has(sc)) wroteScript.set(sc, b);
+      }
+      const first = { before: current, text, accepted: fixing[0]!.trial!.chosen, keys: fixing[0]!.trial!.chosen.map((c) => keyOf(c.finding)) };
+      for (const s of changedHere) if (!wroteScript.has(s.script)) wroteScript.set(s.script, first);
+    }
+    apply(accepted, next, checked);
+    batch = [];
+  };
+
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     remaining = new Set<string>();
     ordinals = new Map<string, number>();
-    let changed = false;
-    // Transforms run in registry order, each on the result of the ones before
-    // it: a fix never rests on a model another transform has just changed
-    // (oidc-auth removing the keys a KMS step would have relied on).
-    for (const transform of opts.transforms) {
-      const id = transform.meta.id;
+    const appliedAtStart = applied;
+    // Transforms run in registry order, each deciding on the result of the ones
+    // before it: a fix never rests on a model another transform has just changed
+    // (oidc-auth removing the keys a KMS step would have relied on). In a batch
+    // they run on one model, which is the same where no transform reads what an
+    // earlier one changes (reads.ts), and the batch is verified once.
+    let sequential = !batching;
+    let i = 0;
+    const transforms = opts.transforms;
+    for (;;) {
+      const resumeAfter = (r: { resume: number; sequential: boolean } | undefined): boolean => {
+        if (!r) return false;
+        i = r.resume;
+        sequential ||= r.sequential;
+        return true;
+      };
+      if (i >= transforms.length) {
+        if (!batch.length || !resumeAfter(flush())) break;
+        continue;
+      }
+      const transform = transforms[i]!;
+      if (sequential || !isDescribed(transform)) {
+        if (resumeAfter(flush())) continue;
+        runNow(transform);
+        i++;
+        continue;
+      }
+      const pending = batchEdits().length > 0;
       const idle = idleOn.get(transform);
-      if (idle?.text === text) {
-        for (const k of idle.keys) remaining.add(k);
+      if (isIdle(idle, pending ? textBefore(batch.length) : text, pending)) {
+        batch.push({ index: i, transform, ordinals: new Map(ordinals), idleKeys: idle.keys, edits: [], writes: [] });
+        i++;
         continue;
       }
-      const remainingBefore = new Set(remaining);
-      const idleHere = () => idleOn.set(transform, { text, keys: [...remaining].filter((k) => !remainingBefore.has(k)) });
-      const ctx: TransformContext = { wf: current.wf, text, config: opts.config, file: opts.file, packageScripts: opts.packageScripts };
-      const taken = new TakenEdits();
-      const chosen: Candidate[] = [];
-      let findings: Finding[];
-      try {
-        findings = transform.find(ctx);
-      } catch (e) {
-        if (isStackOverflow(e)) throw e;
-        // Its findings are lost, not the file: the other transforms still run.
-        const key = `${id}\u0000(find)`;
-        reported.set(key, {
-          ruleId: id, message: `transform ${id} failed while looking for problems`, line: 1, column: 1, notes: [],
-          fixable: false, fixed: false, rejected: true, skippedBecause: `internal error in ${id}: ${errorText(e)}`,
-        });
-        remaining.add(key);
-        idleHere();
+      const written = batch.flatMap((m) => m.writes);
+      // A step inserted or removed, or a workflow-level change, where it reads: apply the batch first.
+      if (pending && hardConflict(readsOf(transform, current.wf, opts.config, []), isSpeculative(transform) ? written.filter((w) => w.structural) : written)) {
+        resumeAfter(flush());
         continue;
       }
-      for (const finding of findings) {
-        const r = report(finding);
-        const key = keyOf(finding);
-        remaining.add(key);
-        if (!finding.fixable || generator) continue;
-        const ban = banned.get(key);
-        if (ban !== undefined) {
-          r.skippedBecause = ban;
-          r.rejected = true;
-          continue;
-        }
-        // A fix refused (EditRefused) in an earlier pass is asked again: other fixes may have made it
-        // possible (a job that now calls AWS), and a run must reach the same fixed point as two runs.
-        if (rejectedKeys.has(key)) continue;
-        let fix: Fix | undefined;
-        try {
-          fix = transform.fix(ctx, finding);
-        } catch (e) {
-          if (!(e instanceof EditRefused)) {
-            if (isStackOverflow(e)) throw e;
-            reject(finding, `internal error in ${id}: ${errorText(e)}`);
-            continue;
-          }
-          r.skippedBecause = e.message;
-          continue;
-        }
-        for (const n of finding.notes ?? []) if (!r.notes.includes(n)) r.notes.push(n);
-        if (!fix || fix.edits.length === 0) continue;
-        if (opts.accept && !opts.accept(r, key)) continue;
-        const own = composeEdits(fix.edits);
-        if ('overlapAt' in own) {
-          reject(finding, `internal error in ${id}: its fix has overlapping edits at line ${at(offsetInOriginal(history, own.overlapAt)).line}`);
-          continue;
-        }
-        // Edits another finding of this transform already takes, byte for byte, are shared: two key
-        // steps of one job need the same permissions block and the same credential step once.
-        const fresh = own.edits.filter((e) => !taken.has(e));
-        if (taken.overlaps(fresh)) continue; // picked up again next pass
-        taken.add(fresh);
-        chosen.push({ transform, finding, fix: { ...fix, edits: own.edits } });
-      }
-      if (chosen.length === 0) {
-        idleHere();
+      const snapshot = new Map(ordinals);
+      const trial = evaluate(transform, ctxOn(current.wf, text), trialEnv(keyOf, overlapLine(history)));
+      const reads = trial.findError !== undefined ? EVERYTHING.map((path): Read => ({ path })) : readsOf(transform, current.wf, opts.config, trial.items.map((t) => t.finding));
+      const edits = uniqueEdits(trial.chosen.flatMap((c) => c.fix.edits));
+      const writes = trial.chosen.flatMap((c) => c.fix.declares).map(widen);
+      if (pending && ((trial.chosen.length > 0 && hardConflict(reads, written)) || editsMeet(edits, batchEdits()) || writes.some((w) => written.some((x) => overlaps(w.path, x.path))))) {
+        ordinals = snapshot;
+        resumeAfter(flush());
         continue;
       }
-
-      const together = (cs: readonly Candidate[]) => applyEdits(text, uniqueEdits(cs.flatMap((c) => c.fix.edits)));
-      let accepted = chosen;
-      let next = together(chosen);
-      let checked = gate(current, next, chosen);
-      if ('why' in checked) {
-        // Find the culprits: keep each fix only if it passes on its own. A fix the
-        // gate refuses is dropped and reported; it never costs the others.
-        accepted = [];
-        for (const c of chosen) {
-          const alone = gate(current, applyEdits(text, c.fix.edits), [c]);
-          if ('why' in alone) reject(c.finding, `validation gate: ${alone.why}`);
-          else accepted.push(c);
-        }
-        if (!accepted.length) {
-          idleHere();
-          continue;
-        }
-        next = together(accepted);
-        checked = gate(current, next, accepted);
-        if ('why' in checked) {
-          // Each passes alone but not together: apply the first now, the rest next pass.
-          accepted = accepted.slice(0, 1);
-          next = together(accepted);
-          checked = gate(current, next, accepted);
-          if ('why' in checked) continue; // cannot happen: it passed alone above
-        }
-      }
-      if (bashCheck) {
-        // Scripts this batch wrote, for the one bash -n check at the end.
-        const batch: Batch = { before: current, text, accepted, keys: accepted.map((c) => keyOf(c.finding)) };
-        for (const sc of [...accepted.flatMap((c) => c.fix.scripts ?? []), ...changedScripts(current.wf, checked.wf)]) if (!wroteScript.has(sc)) wroteScript.set(sc, batch);
-      }
-      history.push(uniqueEdits(accepted.flatMap((c) => c.fix.edits)));
-      for (const c of accepted) for (const id of c.fix.repositoryFiles ?? []) requestedFiles.add(id);
-      text = next;
-      current = checked;
-      changed = true;
+      batch.push({ index: i, transform, ordinals: snapshot, trial, reads, edits, writes });
+      i++;
     }
-    if (!changed) break;
+    if (applied === appliedAtStart) break;
     if (pass === MAX_PASSES - 1) {
       return { ...base, status: 'error', reason: `fixes did not converge after ${MAX_PASSES} passes` };
     }
@@ -585,10 +1078,18 @@ function processTextUnguarded(raw: string, opts: ProcessOptions, banned: Readonl
   if (bashCheck && text !== src.text) {
     // Every run: script that differs from the input, plus the ones fixes declared, must pass bash -n.
     const finalScripts = changedScripts(first.wf, current.wf);
-    const toCheck = [...finalScripts, ...wroteScript.keys()];
+    // A script that is one before it with only a leading `set -euo pipefail` added parses as that one does:
+    // it is not checked again (and that one, checked first, names the fix that broke it).
+    const seen = new Set<string>();
+    const toCheck = [...new Set([...wroteScript.keys(), ...finalScripts])].filter((sc) => {
+      const before = withoutLeadingSet(sc);
+      const again = before !== undefined && seen.has(before);
+      seen.add(sc);
+      return !again;
+    });
     if (opts.uncheckedScripts) opts.uncheckedScripts.push(...toCheck.filter((sc) => !isChecked(sc)));
     else checkScripts(toCheck);
-    for (const sc of [...wroteScript.keys(), ...finalScripts]) {
+    for (const sc of toCheck) {
       const err = bashSyntaxError(sc);
       if (!err) continue;
       const batch = wroteScript.get(sc);
