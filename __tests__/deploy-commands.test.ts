@@ -137,7 +137,10 @@ describe('deploy-retry: golden per wrapper and deployer', () => {
     const input = workflow('deploy', '      - name: Deploy', '        working-directory: infra', '        run: npm run deploy');
     const r = processText(input, { config: defaultConfig(), transforms: TRANSFORMS.filter((t) => t.meta.id === 'deploy-retry'), file: 'x.yml', packageScripts: scripts });
     expect(stepScript(r.output, 'deploy', 'Deploy').run.split('\n').at(-2)).toBe('wf_fix_retry npm run deploy');
-    expect(r.findings.map((f) => f.notes)).toEqual([["`npm run deploy` runs package.json script 'deploy', which runs cdk deploy"]]);
+    expect(r.findings.map((f) => f.notes)).toEqual([[
+      "`npm run deploy` runs package.json script 'deploy', which runs cdk deploy",
+      "job 'deploy' does not check out the repository (actions/checkout) before this step, so .github/actions/wf-fix-retry/retry.sh is not there: the retry function is written into the script",
+    ]]);
     // The job default working-directory counts too; the root package.json has no deploy script.
     const byDefault = lines('on: push', 'jobs:', '  deploy:', '    runs-on: ubuntu-latest', '    defaults:', '      run:', '        working-directory: infra',
       '    steps:', '      - run: npm run deploy');

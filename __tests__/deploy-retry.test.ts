@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { render } from '../src/actions/registry.js';
 import type { Config } from '../src/config.js';
 import { retryFunction } from '../transforms/shell/retry.js';
 import { CORPUS, fixed, fixText, lines, tempDir } from './helpers.js';
@@ -125,8 +127,11 @@ describe('deploy-retry: golden', () => {
     expect(once.findings.map((f) => [f.line, f.fixed])).toEqual([[109, true], [167, true], [220, true]]);
     expect(once.findings[2]!.message).toContain('60s exponential backoff');
     expect(fixed(once.output, ID)).toBe(once.output);
-    expect(stepScript(once.output, 'deploy-prod', 'Deploy to Production').run).toContain('local attempt=1 delay=60 status');
-    expect(stepScript(once.output, 'deploy-dev', 'Deploy to Dev with Change Set').run).toContain('local attempt=1 delay=30 status');
+    expect(once.repositoryFiles).toEqual(['retry']);
+    expect(stepScript(once.output, 'deploy-prod', 'Deploy to Production').run)
+      .toContain('bash "$GITHUB_WORKSPACE"/.github/actions/wf-fix-retry/retry.sh --attempts 3 --delay 60 -- npx cdk deploy --all');
+    expect(stepScript(once.output, 'deploy-dev', 'Deploy to Dev with Change Set').run).toContain('retry.sh --attempts 3 --delay 30 -- ');
+    expect(once.output).not.toContain('wf_fix_retry');
   });
 
   test('exec cannot be retried: reported, not fixed', () => {
@@ -213,5 +218,153 @@ describe('deploy-retry: scripts the bash grammar cannot parse', () => {
     const out = fixText(input, ID);
     expect(out.status).toBe('unchanged');
     expect(out.findings.map((f) => [f.fixed, f.skippedBecause])).toEqual([[false, `bash grammar could not parse line ${line}`]]);
+  });
+});
+
+describe('deploy-retry: the repository retry.sh', () => {
+  const CALL = 'bash "$GITHUB_WORKSPACE"/.github/actions/wf-fix-retry/retry.sh';
+  const checkout = ['      - uses: actions/checkout@v4'];
+  const checkedOut = (...steps: string[]) => workflow(...checkout, ...steps);
+
+  test('a job that checks out the repository calls retry.sh on the deploy line; the file is requested', () => {
+    const input = checkedOut('      - name: Deploy', '        id: deploy', '        run: npx cdk deploy --all # ship it');
+    const out = fixText(input, ID);
+    expect(out.output).toBe(checkedOut(
+      '      - name: Deploy',
+      '        id: deploy',
+      `        run: ${CALL} --attempts 3 --delay 30 -- npx cdk deploy --all # ship it`,
+    ));
+    expect(out.repositoryFiles).toEqual(['retry']);
+    expect(out.findings.flatMap((f) => f.notes ?? [])).toEqual([]);
+    expect(fixText(out.output, ID).findings).toEqual([]);
+  });
+
+  test('config attempts, delay and fixed backoff are written as options; production waits longer; a second run changes nothing', () => {
+    const input = lines('on: push', 'jobs:', '  deploy-prod:', '    runs-on: ubuntu-latest', '    environment: production', '    steps:',
+      ...checkout, '      - run: |', '          time sam deploy --no-confirm-changeset', '          ! npx cdk deploy --all');
+    const config: Partial<Config> = { retry: { attempts: 4, delaySeconds: 5, productionDelaySeconds: 90, backoff: 'fixed' } };
+    const out = fixed(input, ID, config);
+    expect(out).toBe(lines('on: push', 'jobs:', '  deploy-prod:', '    runs-on: ubuntu-latest', '    environment: production', '    steps:',
+      ...checkout, '      - run: |',
+      `          time ${CALL} --attempts 4 --delay 90 --backoff fixed -- sam deploy --no-confirm-changeset`,
+      `          ! ${CALL} --attempts 4 --delay 90 --backoff fixed -- npx cdk deploy --all`));
+    expect(fixed(out, ID, config)).toBe(out);
+    expect(lintBash(stepScript(out, 'deploy-prod', 1).run)).toBe('');
+  });
+
+  test.each([
+    ['no checkout before the step', workflow('      - run: npx cdk deploy --all', ...checkout), {},
+      "job 'deploy' does not check out the repository (actions/checkout) before this step, so .github/actions/wf-fix-retry/retry.sh is not there: the retry function is written into the script"],
+    ['a checkout into a subdirectory', workflow('      - uses: actions/checkout@v4', '        with:', '          path: src', '      - run: npx cdk deploy --all'), {},
+      "job 'deploy' does not check out the repository (actions/checkout) before this step, so .github/actions/wf-fix-retry/retry.sh is not there: the retry function is written into the script"],
+    ['a reusable workflow', checkedOut('      - run: npx cdk deploy --all').replace('on: push', 'on: workflow_call'), {},
+      "this is a reusable workflow (on: workflow_call): $GITHUB_WORKSPACE holds the caller's checkout, which may be another repository, so the retry function is written into the script"],
+    ['inlineScripts: true', checkedOut('      - run: npx cdk deploy --all'), { inlineScripts: true },
+      'the config sets inlineScripts: true, so the retry function is written into the script instead of calling .github/actions/wf-fix-retry/retry.sh'],
+    ['a Windows runner (shell: bash)', checkedOut('      - shell: bash', '        run: npx cdk deploy --all').replace('ubuntu-latest', 'windows-latest'), {},
+      "job 'deploy' may run on Windows, where .github/actions/wf-fix-retry/retry.sh is not run through $GITHUB_WORKSPACE reliably: the retry function is written into the script"],
+    ['a deploy command that is a shell function of the script', checkedOut('      - run: |', '          cdk() { npx aws-cdk@2 "$@"; }', '          cdk deploy --all'), {},
+      '`cdk deploy` calls a shell function of the script, which another bash process cannot run: the retry function is written into the script'],
+    ['a script that already defines wf_fix_retry', checkedOut('      - run: |', ...fn(30).map((l) => '          ' + l), '          wf_fix_retry npx cdk deploy A', '          npx cdk deploy B'), {},
+      'the script already defines wf_fix_retry, so its new deploy calls use it too'],
+  ] as const)('%s: the inline function, and a note saying why', (_what, input, config, note) => {
+    const out = fixText(input, ID, config as Partial<Config>);
+    expect(out.status).toBe('changed');
+    expect(out.output).toContain('wf_fix_retry ');
+    expect(out.output).not.toContain('retry.sh');
+    expect(out.repositoryFiles).toBeUndefined();
+    expect(out.findings.map((f) => f.notes)).toEqual([[note]]);
+    expect(fixed(out.output, ID, config as Partial<Config>)).toBe(out.output);
+  });
+
+  test('the composite-action fallback: steps of an action.yml get the inline function', () => {
+    const action = lines('name: deploy', 'runs:', '  using: composite', '  steps:', '    - shell: bash', '      run: npx cdk deploy --all');
+    const out = fixText(action, ID);
+    expect(out.output).toContain('wf_fix_retry npx cdk deploy --all');
+    expect(out.findings[0]!.notes).toEqual(["this file is a composite action: $GITHUB_WORKSPACE is the calling workflow's checkout, which may not hold .github/actions/wf-fix-retry/retry.sh, so the retry function is written into the script"]);
+  });
+});
+
+describe('deploy-retry: retry.sh, run with bash', () => {
+  const file = render('retry', '1.2.3');
+  const input = lines('on: push', 'jobs:', '  deploy:', '    runs-on: ubuntu-latest', '    steps:', '      - uses: actions/checkout@v4',
+    '      - name: Deploy', '        run: |', '          set -euo pipefail', '          npx cdk deploy "My Stack" \'*\' \\', '            --require-approval never',
+    '          echo "deployed"');
+  const config: Partial<Config> = { retry: { attempts: 3, delaySeconds: 2, productionDelaySeconds: 2, backoff: 'exponential' } };
+  const script = stepScript(fixed(input, ID, config), 'deploy', 'Deploy').run;
+
+  /** A workspace holding retry.sh, a cdk that fails `failures` times with exit 7, and a sleep that records its argument. */
+  function setup(failures: number): { dir: string; env: Record<string, string> } {
+    const dir = tempDir('wf-fix-retry-sh-');
+    const ws = join(dir, 'ws');
+    mkdirSync(join(ws, '.github/actions/wf-fix-retry'), { recursive: true });
+    writeFileSync(join(ws, '.github/actions/wf-fix-retry/retry.sh'), file);
+    fakeTool(dir, 'npx', 'exec "$@"');
+    fakeTool(dir, 'sleep', `echo "$1" >> "${dir}/sleeps"`);
+    fakeTool(dir, 'cdk', [
+      `n=$(( $(cat "${dir}/count" 2>/dev/null || echo 0) + 1 ))`,
+      `echo "$n" > "${dir}/count"`,
+      `printf '[%s]' "$@" >> "${dir}/args"; echo >> "${dir}/args"`,
+      `[ "$n" -gt ${failures} ] || exit 7`,
+    ].join('\n'));
+    return { dir, env: { GITHUB_WORKSPACE: ws } };
+  }
+  const read = (dir: string, name: string) => (existsSync(join(dir, name)) ? readFileSync(join(dir, name), 'utf8') : '');
+
+  test('the workflow line calls it: fails twice then succeeds, 3 attempts, words kept, delays 2 then 4', () => {
+    const { dir, env } = setup(2);
+    const r = runBash(dir, script, env);
+    expect(r).toEqual({ status: 0, stdout: 'deployed\n', stderr: expect.stringContaining('wf-fix retry: attempt 2 of 3 (npx) failed with exit 7; next attempt in 4s') });
+    expect(read(dir, 'args')).toBe('[deploy][My Stack][*][--require-approval][never]\n'.repeat(3));
+    expect(read(dir, 'sleeps')).toBe('2\n4\n');
+  });
+
+  test('always fails: 3 attempts, then exit 7, and the script stops (set -e)', () => {
+    const { dir, env } = setup(99);
+    const r = runBash(dir, script, env);
+    expect(r.status).toBe(7);
+    expect(r.stdout).toBe('');
+    expect(read(dir, 'count').trim()).toBe('3');
+    expect(r.stderr).toContain('wf-fix retry: npx failed 3 times; last exit status 7');
+  });
+
+  test('fixed backoff keeps the delay; one attempt when the first succeeds', () => {
+    const { dir, env } = setup(99);
+    const path = join(env.GITHUB_WORKSPACE!, '.github/actions/wf-fix-retry/retry.sh');
+    const r = spawnSync('bash', [path, '--attempts', '4', '--delay', '08', '--backoff', 'fixed', '--', 'cdk', 'deploy'], { env: { PATH: `${dir}/bin:${process.env.PATH}` }, encoding: 'utf8' });
+    expect(r.status).toBe(7);
+    expect(read(dir, 'sleeps')).toBe('8\n8\n8\n');
+    const ok = setup(0);
+    expect(runBash(ok.dir, script, ok.env).status).toBe(0);
+    expect(read(ok.dir, 'count').trim()).toBe('1');
+    expect(read(ok.dir, 'sleeps')).toBe('');
+  });
+
+  test.each([
+    ['a command that is not found (127) is not retried', ['--delay', '0', '--', 'no-such-command-wf-fix'], 127, 'no-such-command-wf-fix cannot run (exit 127): not retried'],
+    ['SIGTERM (143) is not retried', ['--', 'bash', '-c', 'kill -TERM $$'], 143, 'bash was interrupted (exit 143): not retried'],
+    ['an unknown option: exit 2, nothing runs', ['--tries', '3', '--', 'touch', 'ran'], 2, "wf-fix retry: unknown option '--tries' (the command goes after --)"],
+    ['attempts not a number: exit 2', ['--attempts', '3x', '--', 'touch', 'ran'], 2, "--attempts takes a whole number, not '3x'"],
+    ['attempts 0: exit 2', ['--attempts', '0', '--', 'touch', 'ran'], 2, '--attempts must be at least 1'],
+    ['an unknown backoff: exit 2', ['--backoff', 'linear', '--', 'touch', 'ran'], 2, "--backoff takes exponential or fixed, not 'linear'"],
+    ['no command: exit 2', ['--attempts', '2'], 2, 'no command after --'],
+    ['a missing option value: exit 2', ['--delay'], 2, '--delay needs a value'],
+  ])('%s', (_what, args, status, message) => {
+    const { dir, env } = setup(0);
+    const r = spawnSync('bash', [join(env.GITHUB_WORKSPACE!, '.github/actions/wf-fix-retry/retry.sh'), ...args], { cwd: dir, env: { PATH: `${dir}/bin:${process.env.PATH}` }, encoding: 'utf8' });
+    expect(r.status).toBe(status);
+    expect(r.stderr).toContain(message);
+    expect(existsSync(join(dir, 'ran'))).toBe(false);
+    expect(read(dir, 'sleeps')).toBe('');
+  });
+
+  test('the file passes bash -n and shellcheck -S style as written (header included); the step script passes shellcheck', () => {
+    const dir = tempDir('wf-fix-retry-lint-');
+    writeFileSync(join(dir, 'retry.sh'), file);
+    const sc = spawnSync('shellcheck', ['-S', 'style', join(dir, 'retry.sh')], { encoding: 'utf8' });
+    expect({ status: sc.status, out: sc.stdout }).toEqual({ status: 0, out: '' });
+    expect(spawnSync('bash', ['-n', join(dir, 'retry.sh')]).status).toBe(0);
+    expect(lintBash(script)).toBe('');
+    expect(file.split('\n')[0]).toMatch(/^# Generated by wf-fix 1\.2\.3\. sha256 of the body below: [0-9a-f]{64}\./);
   });
 });

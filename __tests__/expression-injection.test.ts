@@ -106,11 +106,9 @@ describe('expression-injection: golden', () => {
       '        name: second',
     ]);
     expect(fixed(input, ID)).toBe(wf([
-      '      - run: |',
-      '          echo "$GITHUB_EVENT_SENDER_LOGIN"',
+      '      - run: echo "$GITHUB_EVENT_SENDER_LOGIN"',
       '        env: { A: b, GITHUB_EVENT_SENDER_LOGIN: "${{ github.event.sender.login }}" }',
-      '      - run: |',
-      '          echo "$INPUTS_X"',
+      '      - run: echo "$INPUTS_X"',
       '        env:',
       '          INPUTS_X: ${{ inputs.x }}',
       '        name: second',

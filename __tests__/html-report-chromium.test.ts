@@ -45,19 +45,19 @@ maybe('HTML report in headless Chromium', () => {
 
     const text = async (sel: string) => (await page.locator(sel).textContent())?.trim();
     expect(await page.title()).toBe('wf-fix report');
-    expect(await text('[data-total="scanned"] dd')).toBe('7');
-    expect(await text('[data-total="changed"] dd')).toBe('5');
+    expect(await text('[data-total="scanned"] dd')).toBe('8');
+    expect(await text('[data-total="changed"] dd')).toBe('6');
     expect(await text('[data-total="failed"] dd')).toBe('1');
-    expect(await text('[data-total="findings"] dd')).toBe('20');
+    expect(await text('[data-total="findings"] dd')).toBe('21');
     expect(await text('[data-total="repositories"] dd')).toBe('2');
     expect(await page.locator('#by-transform tbody tr').count()).toBe(9);
     expect(await text('#by-transform tr[data-rule="strict-shell"] td:nth-child(2)')).toBe('5');
-    expect(await text('#by-repository tr[data-repository="app"] td:nth-child(4)')).toBe('19');
-    expect(await page.locator('li.finding').count()).toBe(20);
+    expect(await text('#by-repository tr[data-repository="app"] td:nth-child(4)')).toBe('20');
+    expect(await page.locator('li.finding').count()).toBe(21);
     // Side by side: two panes per changed file, both visible and about half the width each.
-    expect(await page.locator('.d2h-file-wrapper').count()).toBe(5);
+    expect(await page.locator('.d2h-file-wrapper').count()).toBe(6);
     const panes = page.locator('.d2h-file-side-diff');
-    expect(await panes.count()).toBe(10);
+    expect(await panes.count()).toBe(12);
     const [left, right] = [await panes.nth(0).boundingBox(), await panes.nth(1).boundingBox()];
     expect(left && right && right.x > left.x + left.width - 2 && Math.abs(left.width - right.width) < 2).toBe(true);
     expect(await page.locator('.d2h-ins').count()).toBeGreaterThan(100);

@@ -19,19 +19,19 @@ describe('HTML report', () => {
   test('totals, findings per transform and per repository', () => {
     expect(section(run.stdout, 'totals')).toBe([
       '<section id="totals"><h2>Totals</h2><dl class="totals">',
-      '<div class="total" data-total="scanned"><dt>files scanned</dt><dd>7</dd></div>',
-      '<div class="total" data-total="changed"><dt>files to change</dt><dd>5</dd></div>',
+      '<div class="total" data-total="scanned"><dt>files scanned</dt><dd>8</dd></div>',
+      '<div class="total" data-total="changed"><dt>files to change</dt><dd>6</dd></div>',
       '<div class="total" data-total="skipped"><dt>files skipped</dt><dd>0</dd></div>',
       '<div class="total" data-total="failed"><dt>files failed</dt><dd>1</dd></div>',
-      '<div class="total" data-total="findings"><dt>findings</dt><dd>20</dd></div>',
-      '<div class="total" data-total="fixed"><dt>fixed by the diff</dt><dd>20</dd></div>',
+      '<div class="total" data-total="findings"><dt>findings</dt><dd>21</dd></div>',
+      '<div class="total" data-total="fixed"><dt>fixed by the diff</dt><dd>21</dd></div>',
       '<div class="total" data-total="repositories"><dt>repositories</dt><dd>2</dd></div>',
       '</dl></section>',
     ].join('\n'));
     expect(section(run.stdout, 'by-transform')).toBe([
       '<section id="by-transform"><h2>Findings per transform</h2>',
       '<table><thead><tr><th>transform</th><th>findings</th><th>fixed</th></tr></thead><tbody>',
-      '<tr data-rule="deploy-retry"><td>deploy-retry</td><td>2</td><td>2</td></tr>',
+      '<tr data-rule="deploy-retry"><td>deploy-retry</td><td>3</td><td>3</td></tr>',
       '<tr data-rule="expression-injection"><td>expression-injection</td><td>1</td><td>1</td></tr>',
       '<tr data-rule="kms-decrypt-artifacts"><td>kms-decrypt-artifacts</td><td>2</td><td>2</td></tr>',
       '<tr data-rule="kms-encrypt-artifacts"><td>kms-encrypt-artifacts</td><td>2</td><td>2</td></tr>',
@@ -46,8 +46,8 @@ describe('HTML report', () => {
     expect(section(run.stdout, 'by-repository')).toBe([
       '<section id="by-repository"><h2>Findings per repository</h2>',
       '<table><thead><tr><th>repository</th><th>files</th><th>changed</th><th>findings</th><th>fixed</th><th>failed</th><th>findings per transform</th></tr></thead><tbody>',
-      '<tr data-repository="app"><td>app</td><td>4</td><td>4</td><td>19</td><td>19</td><td>0</td>'
-        + '<td>deploy-retry 2, expression-injection 1, kms-decrypt-artifacts 2, kms-encrypt-artifacts 2, oidc-auth 2, prod-rollback 2, role-chaining 1, stack-discovery 2, strict-shell 5</td></tr>',
+      '<tr data-repository="app"><td>app</td><td>5</td><td>5</td><td>20</td><td>20</td><td>0</td>'
+        + '<td>deploy-retry 3, expression-injection 1, kms-decrypt-artifacts 2, kms-encrypt-artifacts 2, oidc-auth 2, prod-rollback 2, role-chaining 1, stack-discovery 2, strict-shell 5</td></tr>',
       '<tr data-repository="tools"><td>tools</td><td>3</td><td>1</td><td>1</td><td>1</td><td>1</td><td>oidc-auth 1</td></tr>',
       '</tbody></table>',
       '</section>',
@@ -56,11 +56,11 @@ describe('HTML report', () => {
 
   test('every changed file is rendered side by side by diff2html; the failed file shows its reason; the clean one is left out', () => {
     const files = [...run.stdout.matchAll(/<article class="file" data-path="([^"]+)" data-status="([^"]+)">/g)].map((m) => `${m[1]} ${m[2]}`);
-    expect(files).toEqual(['app/.github/workflows/deploy.yml changed', 'app/.github/actions/wf-fix-artifact-crypto/action.yml changed', 'app/.github/actions/wf-fix-cdk-stacks/action.yml changed', 'app/.github/actions/wf-fix-rollback/action.yml changed', 'tools/.github/workflows/broken.yml error', 'tools/.github/workflows/ci.yml changed']);
-    expect(run.stdout.match(/class="d2h-file-wrapper"/g)).toHaveLength(5);
-    expect(run.stdout.match(/class="d2h-file-side-diff"/g)).toHaveLength(10);
+    expect(files).toEqual(['app/.github/workflows/deploy.yml changed', 'app/.github/actions/wf-fix-artifact-crypto/action.yml changed', 'app/.github/actions/wf-fix-cdk-stacks/action.yml changed', 'app/.github/actions/wf-fix-rollback/action.yml changed', 'app/.github/actions/wf-fix-retry/retry.sh changed', 'tools/.github/workflows/broken.yml error', 'tools/.github/workflows/ci.yml changed']);
+    expect(run.stdout.match(/class="d2h-file-wrapper"/g)).toHaveLength(6);
+    expect(run.stdout.match(/class="d2h-file-side-diff"/g)).toHaveLength(12);
     expect(run.stdout).toContain('<p class="reason">invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]</p>');
-    expect(run.stdout.match(/<li class="finding" /g)).toHaveLength(20);
+    expect(run.stdout.match(/<li class="finding" /g)).toHaveLength(21);
   });
 
   test('self-contained and escaped: inline styles only, a CSP that forbids fetching, no markup from the workflows', () => {
@@ -75,7 +75,7 @@ describe('HTML report', () => {
     const r = runCli(['--html', 'out/report.html', 'app', 'tools'], base);
     expect(r.status).toBe(2);
     expect(r.stdout).toMatch(/^diff --git a\/app\/.github\/workflows\/deploy.yml /);
-    expect(r.stderr).toContain('wf-fix: 7 file(s) scanned, 5 would change, 0 skipped, 1 failed\n');
+    expect(r.stderr).toContain('wf-fix: 8 file(s) scanned, 6 would change, 0 skipped, 1 failed\n');
     // out/ does not exist: the write fails and says so (the run still reports everything else).
     expect(r.stderr).toContain('wf-fix: --html out/report.html: ENOENT\n');
     const ok = runCli(['--html', 'report.html', 'app', 'tools'], base);

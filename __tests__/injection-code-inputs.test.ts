@@ -121,8 +121,7 @@ describe('code inputs: goldens', () => {
       '          INPUTS_ENV: ${{ inputs.env }}',
       '        with:',
       '          azPSVersion: latest',
-      '          inlineScript: |',
-      '            Get-AzVM -Name "${env:INPUTS_VM}" -ResourceGroupName "rg-${env:INPUTS_ENV}"',
+      '          inlineScript: Get-AzVM -Name "${env:INPUTS_VM}" -ResourceGroupName "rg-${env:INPUTS_ENV}"',
       '      - uses: Amadevus/pwsh-script@v2',
       '        env:',
       '          GITHUB_EVENT_ISSUE_TITLE: ${{ github.event.issue.title }}',
@@ -170,8 +169,7 @@ describe('code inputs: goldens', () => {
       '          INPUTS_ENV: ${{ inputs.env }}',
       '          INPUTS_FILE: ${{ inputs.file }}',
       '        with:',
-      '          cmd: |',
-      "            yq -i '.image = strenv(INPUTS_IMAGE) | .replicas = env(INPUTS_N) | .[strenv(INPUTS_ENV)].on = true' \"$INPUTS_FILE\"",
+      "          cmd: yq -i '.image = strenv(INPUTS_IMAGE) | .replicas = env(INPUTS_N) | .[strenv(INPUTS_ENV)].on = true' \"$INPUTS_FILE\"",
     ));
     const partial = fixText(wf('      - uses: mikefarah/yq@v4', '        with:', "          cmd: yq '.a = \"v-${{ inputs.v }}\"' f.yml"), ID);
     expect(partial.findings[0]!.skippedBecause).toContain('inside a longer yq string');

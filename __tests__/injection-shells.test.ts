@@ -41,8 +41,7 @@ describe('PowerShell and cmd', () => {
       '      - shell: powershell',
       '        env:',
       '          INPUTS_Y: ${{ inputs.y }}',
-      '        run: |',
-      '          Write-Output ("x" + "${env:INPUTS_Y}")',
+      '        run: Write-Output ("x" + "${env:INPUTS_Y}")',
     ));
   });
 

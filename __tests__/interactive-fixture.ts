@@ -1,10 +1,13 @@
 /** The workflow the --interactive tests review. */
 import { lines } from './helpers.js';
 
-/** Four fixable findings; strict-shell shows up only once deploy-retry made the last script multi-line. */
+/**
+ * Four fixable findings; strict-shell shows up only once deploy-retry made the last script multi-line (a
+ * reusable workflow gets the inline retry function: the caller's checkout may not hold retry.sh).
+ */
 export const REVIEW_WORKFLOW = lines(
   'name: deploy',
-  'on: push',
+  'on: workflow_call',
   'jobs:',
   '  deploy:',
   '    runs-on: ubuntu-latest',

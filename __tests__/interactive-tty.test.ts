@@ -82,7 +82,7 @@ describeTmux('wf-fix --interactive in tmux', () => {
     out = await waitFor(s, prompt(3, 3));
     expect(out).toContain('[expression-injection] step \'2\' pastes ${{ github.event.head_commit.message }} into its run: script');
     // Relative to what was accepted: the role is already in the context lines.
-    expect(out).toContain('           role-to-assume: ${{ vars.AWS_ROLE_ARN }}\n           role-session-name: GitHubActions-deploy\n-      - run: echo "title ${{ github.event.head_commit.message }}"\n+      - run: |\n');
+    expect(out).toContain('           role-to-assume: ${{ vars.AWS_ROLE_ARN }}\n           role-session-name: GitHubActions-deploy\n-      - run: echo "title ${{ github.event.head_commit.message }}"\n+      - run: echo "title ${GITHUB_EVENT_HEAD_COMMIT_MESSAGE}"\n');
     keys(s, 'y');
     out = await waitFor(s, 'wf-fix-exit=');
     expect(out).toContain('2 fix(es) accepted, 1 skipped (a later run offers the skipped ones again)\nwf-fix-exit=0');
@@ -92,8 +92,8 @@ describeTmux('wf-fix --interactive in tmux', () => {
     const check = runCli(['--check'], dir);
     expect(check.status).toBe(1);
     expect(check.stderr.split('\n').filter((l) => l.startsWith('.github/')).map((l) => l.replace(/^(\S+) \w+ (\[[\w-]+\]).*/, '$1 $2'))).toEqual([
-      '.github/workflows/deploy.yml:20:14 [deploy-retry]',
-      '.github/workflows/deploy.yml:20:59 [strict-shell]',
+      '.github/workflows/deploy.yml:19:14 [deploy-retry]',
+      '.github/workflows/deploy.yml:19:59 [strict-shell]',
     ]);
   });
 

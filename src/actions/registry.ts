@@ -13,8 +13,10 @@
 import { createHash } from 'node:crypto';
 import { decodeSource } from '../workflow/source.js';
 import { getNode, isSeq, parseYaml, scalarString } from '../yaml.js';
+import { usesReference } from './action-path.js';
 import { ARTIFACT_CRYPTO } from './artifact-crypto.js';
 import { CDK_STACKS_ACTION } from './cdk-stacks.js';
+import { RETRY_FILE } from './retry.js';
 import { ROLLBACK_ACTION } from './rollback.js';
 
 export interface RepositoryFileSpec {
@@ -29,6 +31,12 @@ export interface RepositoryFileSpec {
    * it current only when one of them runs (so `--only`/`--skip` are obeyed).
    */
   owners: readonly string[];
+  /**
+   * How workflows refer to it: a step's `uses: ./.github/actions/wf-fix-<id>`
+   * (default), or a `run:` script that names its path (`bash
+   * "$GITHUB_WORKSPACE"/<path> ...`).
+   */
+  referencedFrom?: 'uses' | 'run';
 }
 
 /** The generated files shipped with this wf-fix version (added as transforms move their scripts here). */
@@ -36,9 +44,20 @@ export const REPOSITORY_FILES: readonly RepositoryFileSpec[] = [
   ARTIFACT_CRYPTO,
   CDK_STACKS_ACTION,
   ROLLBACK_ACTION,
+  RETRY_FILE,
 ];
 
 export { actionPath, usesReference } from './action-path.js';
+
+/** How a workflow refers to the file, for messages: the `uses:` value, or the path its `run:` scripts name. */
+export function reference(spec: RepositoryFileSpec): string {
+  return spec.referencedFrom === 'run' ? spec.path : usesReference(spec.path);
+}
+
+/** The steps that need the file, for messages. */
+export function referringSteps(spec: RepositoryFileSpec): string {
+  return spec.referencedFrom === 'run' ? `the steps whose scripts run ${spec.path}` : `the steps that use ${usesReference(spec.path)}`;
+}
 
 export function sha256(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');

@@ -36,14 +36,14 @@ function familyOf(first: string): ShellFamily {
   return 'other';
 }
 
-type RunnerOs = 'windows' | 'posix' | 'unknown';
+export type RunnerOs = 'windows' | 'posix' | 'unknown';
 
 /**
  * The runner family of a job: Windows, Linux/macOS (posix), or unknown. A
  * `runs-on` made of `${{ matrix.X }}` is resolved against a literal matrix:
  * posix when every value (include: entries too) is, Windows when every one is.
  */
-function runnerOs(job: Job): RunnerOs {
+export function runnerOs(job: Job): RunnerOs {
   const runsOn = runsOnText(job);
   const keys: string[] = [];
   let rest = '';

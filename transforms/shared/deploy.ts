@@ -201,9 +201,13 @@ export function deployIn(words: string[], scope: DeployScope, depth = 0): Deploy
     k++;
     while (k < words.length && (words[k]!.startsWith('-') || /^[A-Za-z_]\w*=/.test(words[k]!) || /^\d+[smhd]?$/.test(words[k]!))) k++;
   }
-  // `wf_fix_retry npx cdk deploy`, `retry -n 3 sam deploy`: still a deploy, already retried.
-  if (words[k] !== undefined && /retry/i.test(words[k]!)) {
-    let j = k + 1;
+  // `wf_fix_retry npx cdk deploy`, `retry -n 3 sam deploy`, `bash .../retry.sh --attempts 3 -- cdk deploy`:
+  // still a deploy, already retried.
+  const script = (words[k] === 'bash' || words[k] === 'sh') && words[k + 1] !== undefined && /retry[^/]*$/i.test(words[k + 1]!) ? 1 : 0;
+  if (words[k + script] !== undefined && /retry/i.test(words[k + script]!)) {
+    let j = k + script + 1;
+    const dashes = words.indexOf('--', j);
+    if (dashes >= 0 && dashes - j <= 8 && words.slice(j, dashes).every((w) => /^-|^[\w.]+$/.test(w))) j = dashes + 1;
     while (j < words.length && (words[j]!.startsWith('-') || /^\d+$/.test(words[j]!))) j++;
     const inner = deployIn(words.slice(j), scope, depth);
     return inner && { ...inner, insert: inner.insert + j, end: inner.end + j, retried: true };

@@ -1,10 +1,14 @@
 /**
- * Bounded retries in bash: one function, defined once at the top of a
- * script, called in place of the command it retries (`wf_fix_retry npx cdk
- * deploy ...`). The command runs as an `if` condition, so `set -e` never ends
- * the loop early; after the last attempt the function returns the last exit
- * status, which fails the step under GitHub's `bash -e`.
+ * Bounded retries in bash. Where the repository is checked out, the deploy
+ * line calls the repository's generated retry script
+ * (`bash "$GITHUB_WORKSPACE"/.github/actions/wf-fix-retry/retry.sh --attempts
+ * 3 --delay 30 -- npx cdk deploy ...`, src/actions/retry.ts). Elsewhere, the
+ * inline form: one function, defined once at the top of the script, called in
+ * place of the command it retries (`wf_fix_retry npx cdk deploy ...`). Both
+ * run the command as a loop condition, so `set -e` never ends the loop early,
+ * and fail with the last exit status after the last attempt.
  */
+import { RETRY_PATH } from '../../src/actions/retry.js';
 import { commandWords, deployCommands, deployIn, type DeployHit, type DeployScope } from '../shared/deploy.js';
 import type { ScriptFacts, SimpleCommand } from './script.js';
 
@@ -38,9 +42,15 @@ export function retryFunction(p: RetryPolicy): string[] {
   ];
 }
 
+/** What goes in front of a deploy command to retry it with the repository's retry.sh. */
+export function retryFileCall(p: RetryPolicy): string {
+  const backoff = p.backoff === 'fixed' ? ' --backoff fixed' : '';
+  return `bash "$GITHUB_WORKSPACE"/${RETRY_PATH} --attempts ${p.attempts} --delay ${p.delaySeconds}${backoff} -- `;
+}
+
 export interface DeployCall {
   command: SimpleCommand;
-  /** Script offset where `wf_fix_retry ` goes. */
+  /** Script offset where the retry call (`wf_fix_retry `, `bash .../retry.sh ... -- `) goes. */
   insertAt: number;
   /** The deploy command as written (first words), for messages. */
   label: string;
@@ -101,13 +111,23 @@ export function definesRetryFunction(facts: ScriptFacts): boolean {
   return facts.frames.some((f) => f.kind === 'func' && f.name === RETRY_FUNCTION);
 }
 
-/** The script with every bare deploy call wrapped, and the function defined once. */
-export function wrapDeploys(facts: ScriptFacts, calls: DeployCall[], policy: RetryPolicy): string {
+/** Shell functions the script defines (a command of that name runs the function, which another process cannot). */
+export function definedFunctions(facts: ScriptFacts): Set<string> {
+  return new Set(facts.frames.flatMap((f) => (f.kind === 'func' && f.name ? [f.name] : [])));
+}
+
+/**
+ * The script with every bare deploy call wrapped: `inline` defines the
+ * function once and calls it; otherwise each call runs through the
+ * repository's retry.sh.
+ */
+export function wrapDeploys(facts: ScriptFacts, calls: DeployCall[], policy: RetryPolicy, inline = true): string {
   let s = facts.script;
+  const prefix = inline ? `${RETRY_FUNCTION} ` : retryFileCall(policy);
   for (const call of [...calls].sort((a, b) => b.insertAt - a.insertAt)) {
-    s = s.slice(0, call.insertAt) + `${RETRY_FUNCTION} ` + s.slice(call.insertAt);
+    s = s.slice(0, call.insertAt) + prefix + s.slice(call.insertAt);
   }
-  if (definesRetryFunction(facts)) return s;
+  if (!inline || definesRetryFunction(facts)) return s;
   const lines = s.split('\n');
   const at = functionLine(facts);
   lines.splice(at, 0, ...retryFunction(policy));

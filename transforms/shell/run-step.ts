@@ -155,8 +155,10 @@ export function editScriptValue(text: string, map: YAMLMap, key: string, next: s
       { start: headerEnd + 1, end: contentEnd, text: pad(nextLines, indent).join('\n') },
     ];
   }
-  // A single-line scalar: becomes `run: |` with the script below, any comment kept on the header line.
   if (lineEndAt(text, start) < valueEnd) throw new EditRefused('multi-line flow scalar in run:');
+  // A plain one-line script that stays one line and plain: replaced in place.
+  if (node.type === 'PLAIN' && nextLines.length === 1 && isPlainSafe(nextLines[0]!)) return [{ start, end: valueEnd, text: nextLines[0]! }];
+  // Otherwise a single-line scalar becomes `run: |` with the script below, any comment kept on the header line.
   if (/^[ \t]/.test(nextLines[0]!)) throw new EditRefused('script starts with whitespace; cannot write it as a block scalar');
   const keyNode = pair!.key as YamlNode;
   const keyCol = columnAt(text, keyNode.range![0]);
@@ -167,6 +169,17 @@ export function editScriptValue(text: string, map: YAMLMap, key: string, next: s
     { start, end: valueEnd, text: '|' },
     { start: lineEnd, end: lineEnd, text: '\n' + body.join('\n') },
   ];
+}
+
+/**
+ * `s` reads back as itself when written as a plain scalar in block context:
+ * no indicator first, no `: ` or ` #`, no trailing `:`, no surrounding blanks,
+ * and not a word YAML reads as something other than a string.
+ */
+export function isPlainSafe(s: string): boolean {
+  if (s === '' || /^[\s\-?:,[\]{}#&*!|>'"%@`]/.test(s) || /\s$/.test(s)) return false;
+  if (/: |:$|\s#|\t/.test(s)) return false;
+  return !/^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE|[-+]?[0-9.][0-9a-fA-FxXoO._:+-]*|\.(?:inf|Inf|INF|nan|NaN|NAN))$/.test(s);
 }
 
 /** The script has more than one non-blank line. */
