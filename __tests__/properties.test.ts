@@ -11,6 +11,7 @@ import { processText, type FileOutcome } from '../src/workflow/engine.js';
 import { decodeSource } from '../src/workflow/source.js';
 import { parseYaml, toPlain } from '../src/yaml.js';
 import { TRANSFORMS } from '../transforms/index.js';
+import { isPlainSafe } from '../transforms/shell/run-step.js';
 import { render, RUNS, SEED, WRAPPERS, workflowArb } from './workflow-generator.js';
 
 const run = (text: string): FileOutcome => processText(text, { config: defaultConfig(), transforms: TRANSFORMS, file: 'generated.yml' });
@@ -108,4 +109,16 @@ describe('properties over generated workflows (all registered transforms)', () =
     for (const w of WRAPPERS) expect(texts.some((t) => t.includes(w))).toBe(true);
     expect(samples.filter((s) => run(render(s)).status === 'changed').length).toBeGreaterThan(RUNS / 2);
   }, 120_000);
+});
+
+describe('one-line run: scripts kept plain', () => {
+  test('a script isPlainSafe accepts reads back as itself as a plain scalar, in a mapping and as a step value', () => {
+    const chars = fc.constantFrom(...'ab0 9-:#\'"`$&*!|>%@?,[]{}\\/.=~+\t'.split(''), 'true', 'null', 'on', '${{ x }}', '~');
+    fc.assert(fc.property(fc.array(chars, { minLength: 1, maxLength: 12 }).map((a) => a.join('')), (s) => {
+      if (!isPlainSafe(s)) return;
+      const doc = parseYaml(`steps:\n  - run: ${s} # c\n    name: x\n`);
+      expect(doc.errors).toEqual([]);
+      expect(toPlain(doc.docs[0]!)).toEqual({ steps: [{ run: s, name: 'x' }] });
+    }), { numRuns: 3000 });
+  });
 });
