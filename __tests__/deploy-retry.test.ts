@@ -291,7 +291,7 @@ describe('deploy-retry: the repository retry.sh', () => {
 describe('deploy-retry: retry.sh, run with bash', () => {
   const file = render('retry', '1.2.3');
   const input = lines('on: push', 'jobs:', '  deploy:', '    runs-on: ubuntu-latest', '    steps:', '      - uses: actions/checkout@v4',
-    '      - name: Deploy', '        run: |', '          set -euo pipefail', '          npx cdk deploy "My Stack" \'*\' \\', '            --require-approval never',
+    '      - name: Deploy', '        run: |', '          set -euo pipefail', '          npx cdk deploy "My Stack" \'*\' \'$(touch pwned)\' \\', '            --require-approval never',
     '          echo "deployed"');
   const config: Partial<Config> = { retry: { attempts: 3, delaySeconds: 2, productionDelaySeconds: 2, backoff: 'exponential' } };
   const script = stepScript(fixed(input, ID, config), 'deploy', 'Deploy').run;
@@ -314,11 +314,12 @@ describe('deploy-retry: retry.sh, run with bash', () => {
   }
   const read = (dir: string, name: string) => (existsSync(join(dir, name)) ? readFileSync(join(dir, name), 'utf8') : '');
 
-  test('the workflow line calls it: fails twice then succeeds, 3 attempts, words kept, delays 2 then 4', () => {
+  test('the workflow line calls it: fails twice then succeeds, 3 attempts, words kept (never re-evaluated), delays 2 then 4', () => {
     const { dir, env } = setup(2);
     const r = runBash(dir, script, env);
     expect(r).toEqual({ status: 0, stdout: 'deployed\n', stderr: expect.stringContaining('wf-fix retry: attempt 2 of 3 (npx) failed with exit 7; next attempt in 4s') });
-    expect(read(dir, 'args')).toBe('[deploy][My Stack][*][--require-approval][never]\n'.repeat(3));
+    expect(read(dir, 'args')).toBe('[deploy][My Stack][*][$(touch pwned)][--require-approval][never]\n'.repeat(3));
+    expect(existsSync(join(dir, 'pwned'))).toBe(false);
     expect(read(dir, 'sleeps')).toBe('2\n4\n');
   });
 
