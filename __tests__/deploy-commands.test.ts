@@ -139,7 +139,7 @@ describe('deploy-retry: golden per wrapper and deployer', () => {
     expect(stepScript(r.output, 'deploy', 'Deploy').run.split('\n').at(-2)).toBe('wf_fix_retry npm run deploy');
     expect(r.findings.map((f) => f.notes)).toEqual([[
       "`npm run deploy` runs package.json script 'deploy', which runs cdk deploy",
-      "job 'deploy' does not check out the repository (actions/checkout) before this step, so .github/actions/wf-fix-retry/retry.sh is not there: the retry function is written into the script",
+      "job 'deploy' does not check out the repository (actions/checkout) before this step, so .github/actions/wf-fix-retry/retry.sh may not be there: the retry function is written into the script",
     ]]);
     // The job default working-directory counts too; the root package.json has no deploy script.
     const byDefault = lines('on: push', 'jobs:', '  deploy:', '    runs-on: ubuntu-latest', '    defaults:', '      run:', '        working-directory: infra',

@@ -257,9 +257,15 @@ describe('deploy-retry: the repository retry.sh', () => {
 
   test.each([
     ['no checkout before the step', workflow('      - run: npx cdk deploy --all', ...checkout), {},
-      "job 'deploy' does not check out the repository (actions/checkout) before this step, so .github/actions/wf-fix-retry/retry.sh is not there: the retry function is written into the script"],
+      "job 'deploy' does not check out the repository (actions/checkout) before this step, so .github/actions/wf-fix-retry/retry.sh may not be there: the retry function is written into the script"],
     ['a checkout into a subdirectory', workflow('      - uses: actions/checkout@v4', '        with:', '          path: src', '      - run: npx cdk deploy --all'), {},
-      "job 'deploy' does not check out the repository (actions/checkout) before this step, so .github/actions/wf-fix-retry/retry.sh is not there: the retry function is written into the script"],
+      "job 'deploy' does not check out the repository (actions/checkout) before this step, so .github/actions/wf-fix-retry/retry.sh may not be there: the retry function is written into the script"],
+    ['a checkout of an input ref (may predate retry.sh)', workflow('      - uses: actions/checkout@v4', '        with:', '          ref: ${{ inputs.sha }}', '      - run: npx cdk deploy --all'), {},
+      "job 'deploy' checks out ref ${{ inputs.sha }} before this step, which may be a commit from before the generated files were committed, so .github/actions/wf-fix-retry/retry.sh may not be there: the retry function is written into the script"],
+    ['a later checkout of another repository into the workspace', workflow(...checkout, '      - uses: actions/checkout@v4', '        with:', '          repository: org/infra', '      - run: npx cdk deploy --all'), {},
+      "job 'deploy' checks out another repository (org/infra) into the workspace before this step, so .github/actions/wf-fix-retry/retry.sh may not be there: the retry function is written into the script"],
+    ['a sparse checkout without .github', workflow('      - uses: actions/checkout@v4', '        with:', '          sparse-checkout: |', '            infra', '            bin', '      - run: npx cdk deploy --all'), {},
+      "job 'deploy' checks out only some paths (sparse-checkout) before this step, not .github, so .github/actions/wf-fix-retry/retry.sh may not be there: the retry function is written into the script"],
     ['a reusable workflow', checkedOut('      - run: npx cdk deploy --all').replace('on: push', 'on: workflow_call'), {},
       "this is a reusable workflow (on: workflow_call): $GITHUB_WORKSPACE holds the caller's checkout, which may be another repository, so the retry function is written into the script"],
     ['inlineScripts: true', checkedOut('      - run: npx cdk deploy --all'), { inlineScripts: true },
@@ -278,6 +284,14 @@ describe('deploy-retry: the repository retry.sh', () => {
     expect(out.repositoryFiles).toBeUndefined();
     expect(out.findings.map((f) => f.notes)).toEqual([[note]]);
     expect(fixed(out.output, ID, config as Partial<Config>)).toBe(out.output);
+  });
+
+  test.each([
+    ['ref: ${{ github.sha }}'], ['ref: ${{ github.event.pull_request.head.sha }}'], ['ref: main'], ['sparse-checkout: |\n            .github\n            infra'],
+    ['repository: ${{ github.repository }}'], ['path: .'],
+  ])('a checkout with %s still reaches retry.sh', (withLine) => {
+    const input = workflow('      - uses: actions/checkout@v4', '        with:', ...withLine.split('\n').map((l, i) => (i ? l : `          ${l}`)), '      - run: npx cdk deploy --all');
+    expect(fixText(input, ID).repositoryFiles).toEqual(['retry']);
   });
 
   test('the composite-action fallback: steps of an action.yml get the inline function', () => {

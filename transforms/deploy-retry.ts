@@ -26,7 +26,7 @@ import type { Job, Step } from '../src/workflow/model.js';
 import { EditRefused } from '../src/workflow/primitives.js';
 import { runnerOs } from '../src/workflow/shell.js';
 import { RETRY_ID, RETRY_PATH } from '../src/actions/retry.js';
-import { localActionBlocker } from './shared/local-action.js';
+import { checkoutProblem, localActionBlocker } from './shared/local-action.js';
 import { DEPLOYERS, scopeFor } from './shared/deploy.js';
 import { jscodeshiftAdapter } from './shared/jscodeshift-adapter.js';
 import { definedFunctions, definesRetryFunction, RETRY_FUNCTION, scanDeploys, wrapDeploys, type DeployCall, type RetryPolicy } from './shell/retry.js';
@@ -63,7 +63,7 @@ function inlineReason(ctx: TransformContext, job: Job, step: Step, facts: Script
     case 'inlineScripts': return `the config sets inlineScripts: true, so the retry function is written into the script instead of calling ${RETRY_PATH}`;
     case 'composite': return `this file is a composite action: $GITHUB_WORKSPACE is the calling workflow's checkout, which may not hold ${RETRY_PATH}, so the retry function is written into the script`;
     case 'workflow_call': return `this is a reusable workflow (on: workflow_call): $GITHUB_WORKSPACE holds the caller's checkout, which may be another repository, so the retry function is written into the script`;
-    case 'no-checkout': return `job '${job.id}' does not check out the repository (actions/checkout) before this step, so ${RETRY_PATH} is not there: the retry function is written into the script`;
+    case 'no-checkout': return `${checkoutProblem(job, step.index)!}, so ${RETRY_PATH} may not be there: the retry function is written into the script`;
     case undefined: break;
   }
   if (runnerOs(job) !== 'posix') return `job '${job.id}' may run on Windows, where ${RETRY_PATH} is not run through $GITHUB_WORKSPACE reliably: the retry function is written into the script`;

@@ -12,7 +12,7 @@ import type { YamlValue } from '../../src/workflow/primitives.js';
 import { getNode, scalarString } from '../../src/yaml.js';
 import { decryptScript, encryptScript, ENV } from '../shell/kms.js';
 import { withValue } from './aws.js';
-import { localActionBlocker, runWorkingDirectory } from './local-action.js';
+import { checkoutProblem, localActionBlocker, runWorkingDirectory } from './local-action.js';
 
 /** The values of a KMS step (the inline script's env names, ENV in shell/kms.ts). */
 export interface CryptoValues {
@@ -55,9 +55,7 @@ export function inlineReason(ctx: TransformContext, job: Job, index: number, ste
     case 'inlineScripts': return `inlineScripts is set in the config: the KMS script is written inline into the step, not as ${action}`;
     case 'composite': return `this file is a composite action: the KMS script stays inline, since a ${action} path in it would resolve in the checkout of each workflow that uses it`;
     case 'workflow_call': return `the workflow is reusable (on: workflow_call): a ${action} path in it resolves in the caller's checkout, so the KMS script stays inline`;
-    case 'no-checkout':
-      return `job '${job.id}' does not check out its repository (actions/checkout without repository: or path:) before the KMS step, `
-        + `so ${action} would not be found: the KMS script stays inline`;
+    case 'no-checkout': return `${checkoutProblem(job, index)!}, so ${action} would not be found: the KMS script stays inline`;
     case undefined: break;
   }
   // Paths read from a script are relative to its working directory; an action step runs in the workspace root.

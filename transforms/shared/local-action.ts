@@ -18,7 +18,7 @@ export function localActionBlocker(ctx: TransformContext, job: Job, index: numbe
   if (ctx.config.inlineScripts) return 'inlineScripts';
   if (ctx.wf.kind === 'composite') return 'composite';
   if (triggersOf(toPlainNode(getNode(ctx.wf.root, 'on'))).has('workflow_call')) return 'workflow_call';
-  if (!job.steps.slice(0, index).some(checksOutRepository)) return 'no-checkout';
+  if (checkoutProblem(job, index) !== undefined) return 'no-checkout';
   return undefined;
 }
 
@@ -28,18 +28,47 @@ export function inlineReason(ctx: TransformContext, job: Job, index: number): st
     case 'inlineScripts': return 'the config sets inlineScripts: true, so the script stays inline instead of a generated action';
     case 'composite': return 'this file is a composite action: a local ./.github/actions path would resolve in the workspace of the workflow that calls it, so the script stays inline';
     case 'workflow_call': return "this is a reusable workflow (on: workflow_call): a local ./.github/actions path resolves in the caller's checkout, which may be another repository, so the script stays inline";
-    case 'no-checkout': return `job '${job.id}' does not check out the repository (actions/checkout) before this step, so a local action cannot be found: the script stays inline`;
+    case 'no-checkout': return `${checkoutProblem(job, index)!}, so a local action cannot be found: the script stays inline`;
     case undefined: return undefined;
   }
 }
 
-/** actions/checkout of this repository into the workspace root. */
-function checksOutRepository(step: Step): boolean {
-  if (step.action !== 'actions/checkout') return false;
-  const repo = scalarString(getNode(step.with, 'repository'));
+/**
+ * Refs a checkout may name and still hold the files this run adds: the
+ * triggering commit or branch, a pull request's head, the default branch
+ * names. Anything else (an input, another job's output, a tag, a SHA, another
+ * branch) may be a commit from before the generated files were committed.
+ */
+const CURRENT_REF = /^(?:\$\{\{\s*github\.(?:sha|ref|ref_name|head_ref|event\.pull_request\.head\.(?:sha|ref)|event\.after)\s*\}\}|main|master)$/;
+
+/**
+ * Why the workspace at steps[index] of `job` may not hold this repository's
+ * generated files, phrased for a note ("job 'x' does not check out ..."), or
+ * undefined when it does: the last checkout into the workspace root before
+ * the step is of this repository, at the current commit, not sparse without
+ * `.github`.
+ */
+export function checkoutProblem(job: Job, index: number): string | undefined {
+  const last = job.steps.slice(0, index).filter((s) => s.action === 'actions/checkout' && atRoot(s)).at(-1);
+  const none = `job '${job.id}' does not check out the repository (actions/checkout) before this step`;
+  if (!last) return none;
+  const repo = scalarString(getNode(last.with, 'repository'));
+  if (repo !== undefined && !/^\$\{\{\s*github\.repository\s*\}\}$/.test(repo)) return `job '${job.id}' checks out another repository (${repo}) into the workspace before this step`;
+  const ref = scalarString(getNode(last.with, 'ref'));
+  if (ref !== undefined && !CURRENT_REF.test(ref.trim())) {
+    return `job '${job.id}' checks out ref ${ref.trim()} before this step, which may be a commit from before the generated files were committed`;
+  }
+  const sparse = scalarString(getNode(last.with, 'sparse-checkout'));
+  if (sparse !== undefined && sparse.trim() !== '' && !sparse.split('\n').some((l) => /^\/?\.github(?:\/|$)/.test(l.trim()))) {
+    return `job '${job.id}' checks out only some paths (sparse-checkout) before this step, not .github`;
+  }
+  return undefined;
+}
+
+/** A checkout into the workspace root (no `path:`, or `.`). */
+function atRoot(step: Step): boolean {
   const path = scalarString(getNode(step.with, 'path'));
-  const ownRepo = repo === undefined || /^\$\{\{\s*github\.repository\s*\}\}$/.test(repo);
-  return ownRepo && (path === undefined || /^(\.\/?)?$/.test(path.trim()));
+  return path === undefined || /^(\.\/?)?$/.test(path.trim());
 }
 
 /** `dir` (relative to the step's working directory `wd`) as a workspace-relative path, for a `uses:` step's `with:`. */
