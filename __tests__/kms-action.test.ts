@@ -340,10 +340,10 @@ describe('fallback to the inline script (golden), each with its note', () => {
     ['inlineScripts: true in the config', pipeline(), { inlineScripts: true }, (t: string) => inlined(t),
       Array(2).fill('inlineScripts is set in the config: the KMS script is written inline into the step, not as ./.github/actions/wf-fix-artifact-crypto')],
     ['the jobs do not check out the repository', pipeline({ checkout: false }), {}, (t: string) => inlined(t).split(`${CHECKOUT}\n`).join(''),
-      ['build', 'deploy'].map((j) => `job '${j}' does not check out its repository (actions/checkout without repository: or path:) before the KMS step, so ./.github/actions/wf-fix-artifact-crypto would not be found: the KMS script stays inline`)],
+      ['build', 'deploy'].map((j) => `job '${j}' does not check out the repository (actions/checkout) before this step, so ./.github/actions/wf-fix-artifact-crypto would not be found: the KMS script stays inline`)],
     ['the checkout goes into a subdirectory', pipeline().replaceAll(CHECKOUT, `${CHECKOUT}\n        with:\n          path: src`), {},
       (t: string) => inlined(t).replaceAll(CHECKOUT, `${CHECKOUT}\n        with:\n          path: src`),
-      ['build', 'deploy'].map((j) => `job '${j}' does not check out its repository (actions/checkout without repository: or path:) before the KMS step, so ./.github/actions/wf-fix-artifact-crypto would not be found: the KMS script stays inline`)],
+      ['build', 'deploy'].map((j) => `job '${j}' does not check out the repository (actions/checkout) before this step, so ./.github/actions/wf-fix-artifact-crypto would not be found: the KMS script stays inline`)],
     ['a reusable workflow (on: workflow_call)', pipeline({ on: '[push, workflow_call]' }), {}, (t: string) => inlined(t).replace('on: push', 'on: [push, workflow_call]'),
       Array(2).fill("the workflow is reusable (on: workflow_call): a ./.github/actions/wf-fix-artifact-crypto path in it resolves in the caller's checkout, so the KMS script stays inline")],
   ])('%s', (_name, input, config, expected, notes) => {

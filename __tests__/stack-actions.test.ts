@@ -217,7 +217,7 @@ describe('fallbacks: the inline script, with a note saying why', () => {
   const cases: [string, (s: string) => string, Record<string, unknown>, RegExp][] = [
     ['inlineScripts: true', (s) => s, { inlineScripts: true }, /inlineScripts: true/],
     ['no checkout before the step', noCheckout, {}, /does not check out the repository \(actions\/checkout\) before this step/],
-    ['a checkout of another repository', otherRepo, {}, /does not check out the repository/],
+    ['a checkout of another repository', otherRepo, {}, /checks out another repository \(acme\/other\) into the workspace before this step/],
     ['a reusable workflow', reusable, {}, /reusable workflow \(on: workflow_call\).*caller's checkout/],
   ];
 
