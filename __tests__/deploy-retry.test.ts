@@ -271,7 +271,7 @@ describe('deploy-retry: the repository retry.sh', () => {
     ['inlineScripts: true', checkedOut('      - run: npx cdk deploy --all'), { inlineScripts: true },
       'the config sets inlineScripts: true, so the retry function is written into the script instead of calling .github/actions/wf-fix-retry/retry.sh'],
     ['a Windows runner (shell: bash)', checkedOut('      - shell: bash', '        run: npx cdk deploy --all').replace('ubuntu-latest', 'windows-latest'), {},
-      "job 'deploy' may run on Windows, where .github/actions/wf-fix-retry/retry.sh is not run through $GITHUB_WORKSPACE reliably: the retry function is written into the script"],
+      "job 'deploy' may run on Windows, where $GITHUB_WORKSPACE is a Windows path and calling .github/actions/wf-fix-retry/retry.sh through it is not tested: the retry function is written into the script"],
     ['a deploy command that is a shell function of the script', checkedOut('      - run: |', '          cdk() { npx aws-cdk@2 "$@"; }', '          cdk deploy --all'), {},
       '`cdk deploy` calls a shell function of the script, which another bash process cannot run: the retry function is written into the script'],
     ['a script that already defines wf_fix_retry', checkedOut('      - run: |', ...fn(30).map((l) => '          ' + l), '          wf_fix_retry npx cdk deploy A', '          npx cdk deploy B'), {},

@@ -66,7 +66,7 @@ function inlineReason(ctx: TransformContext, job: Job, step: Step, facts: Script
     case 'no-checkout': return `${checkoutProblem(job, step.index)!}, so ${RETRY_PATH} may not be there: the retry function is written into the script`;
     case undefined: break;
   }
-  if (runnerOs(job) !== 'posix') return `job '${job.id}' may run on Windows, where ${RETRY_PATH} is not run through $GITHUB_WORKSPACE reliably: the retry function is written into the script`;
+  if (runnerOs(job) !== 'posix') return `job '${job.id}' may run on Windows, where $GITHUB_WORKSPACE is a Windows path and calling ${RETRY_PATH} through it is not tested: the retry function is written into the script`;
   const functions = definedFunctions(facts);
   const fn = calls.find((c) => {
     const word = c.command.words[c.hit.insert]!;
