@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Discovered } from '../discover.js';
 import { ConfigCache, type FileResult, type RunOptions } from '../run.js';
-import { processBatch, type Task, type TaskResult } from './process.js';
+import { processBatchAsync, type Task, type TaskResult } from './process.js';
 
 /** Below this many files per worker, workers are not worth their start-up cost. */
 export const MIN_FILES_PER_WORKER = 25;
@@ -28,11 +28,24 @@ export function workerCount(files: number, jobs: number): number {
 
 export type Progress = (done: number, total: number) => void;
 
-function inProcess(tasks: Task[], opts: RunOptions, progress?: Progress): FileResult[] {
+/**
+ * One batch's `bash -n` children run while the next batch is processed
+ * (they use the other core); its results are taken in once they are done.
+ */
+async function inProcess(tasks: Task[], opts: RunOptions, progress?: Progress): Promise<FileResult[]> {
   const configs = new ConfigCache(opts);
   const out: FileResult[] = [];
+  let previous: Promise<FileResult[]> | undefined;
   for (let i = 0; i < tasks.length; i += BATCH) {
-    out.push(...processBatch(tasks.slice(i, i + BATCH), opts, configs));
+    const started = processBatchAsync(tasks.slice(i, i + BATCH), opts, configs);
+    if (previous) {
+      out.push(...await previous);
+      progress?.(out.length, tasks.length);
+    }
+    previous = started;
+  }
+  if (previous) {
+    out.push(...await previous);
     progress?.(out.length, tasks.length);
   }
   return out;

@@ -5,13 +5,15 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { ConfigCache, type RunOptions } from '../run.js';
-import { processBatch, type Task, type TaskResult } from './process.js';
+import { processBatchAsync, type Task, type TaskResult } from './process.js';
 
 const opts = (workerData as { opts: RunOptions }).opts;
 const configs = new ConfigCache(opts);
 
+// A batch's `bash -n` children run while the worker takes the next batch (the pool keeps two in flight).
 parentPort!.on('message', (batch: Task[]) => {
-  const results = processBatch(batch, opts, configs);
-  const out: TaskResult[] = batch.map((t, i) => ({ index: t.index, result: results[i]! }));
-  parentPort!.postMessage(out);
+  void processBatchAsync(batch, opts, configs).then((results) => {
+    const out: TaskResult[] = batch.map((t, i) => ({ index: t.index, result: results[i]! }));
+    parentPort!.postMessage(out);
+  });
 });
