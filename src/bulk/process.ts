@@ -37,17 +37,20 @@ export function processBatch(tasks: readonly Task[], opts: RunOptions, configs: 
   return results.map((r, i) => (pending[i]!.some((sc) => bashSyntaxError(sc) !== undefined) ? processOne(tasks[i]!, opts, configs) : r));
 }
 
+/** Checks scripts with `bash -n`, resolving to each one's result (checkScriptsAsync, or a worker asking the main thread). */
+export type ScriptCheck = (scripts: readonly string[]) => Promise<ReadonlyMap<string, string | undefined>>;
+
 /**
  * processBatch whose `bash -n` children run while the caller goes on: the
  * files are processed now (taking their new scripts as passing), and the
  * promise settles once the check is done and each file one of whose scripts
  * fails has been processed again. Results are the ones processBatch gives.
  */
-export function processBatchAsync(tasks: readonly Task[], opts: RunOptions, configs: ConfigCache): Promise<FileResult[]> {
+export function processBatchAsync(tasks: readonly Task[], opts: RunOptions, configs: ConfigCache, check: ScriptCheck = checkScriptsAsync): Promise<FileResult[]> {
   if (opts.write || opts.bashCheck === false) return Promise.resolve(processBatch(tasks, opts, configs));
   const pending = tasks.map(() => [] as string[]);
   const results = tasks.map((t, i) => processOne(t, opts, configs, pending[i]));
   if (!pending.some((p) => p.length)) return Promise.resolve(results);
-  return checkScriptsAsync(pending.flat()).then((checked) =>
+  return check(pending.flat()).then((checked) =>
     results.map((r, i) => (pending[i]!.some((sc) => checked.get(sc) !== undefined) ? processOne(tasks[i]!, opts, configs) : r)));
 }

@@ -149,6 +149,11 @@ export function checkScriptsAsync(scripts: readonly string[]): Promise<Map<strin
   return Promise.all(unique.map(async (s): Promise<[string, string | undefined]> => [s, results.has(s) && !inFlight.has(s) ? results.get(s) : await inFlight.get(s)!])).then((pairs) => new Map(pairs));
 }
 
+/** Cache results another thread checked (a worker's scripts are checked by the main thread, whose cache all workers share). */
+export function rememberAll(checked: ReadonlyMap<string, string | undefined>): void {
+  for (const [script, result] of checked) remember(script, result);
+}
+
 /** Why `script` fails `bash -n` (its first line), or undefined when it parses or was not checked. */
 export function bashSyntaxError(script: string): string | undefined {
   return results.get(script);
