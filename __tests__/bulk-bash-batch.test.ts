@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { processBatch, processOne, type Task } from '../src/bulk/process.js';
+import { processBatch, processBatchAsync, processOne, type Task } from '../src/bulk/process.js';
 import { ConfigCache, type RunOptions } from '../src/run.js';
 import type { Transform } from '../src/transform.js';
 import { TRANSFORMS } from '../transforms/index.js';
@@ -69,5 +69,23 @@ describe('bash -n once per batch', () => {
     expect(rewriteFinding(1).skippedBecause).toMatch(/^validation gate: a run: script it generates or modifies fails bash -n \(bash: line \d+: syntax error.*\)$/);
     // The bad file's other fix (oidc-auth) still applies.
     expect(batched[1]!.findings.find((f) => f.ruleId === 'oidc-auth')?.fixed).toBe(true);
+  });
+
+  test('the asynchronous batch (bash -n children running while more files are processed) gives the same results', async () => {
+    const token = `u${process.pid}x${Date.now()}`;
+    const names = ['a-good', 'b-bad', 'c-good', 'd-bad', 'e-good'];
+    const tasks: Task[] = names.map((n, index) => {
+      const path = join(dir, `async-${n}.yml`);
+      writeFileSync(path, workflow(`echo ${token}${n.replace('-', '')}`));
+      return { index, path };
+    });
+    const opts: RunOptions = { paths: [dir], cwd: dir, write: false, transforms: [rewrite, ...TRANSFORMS.filter((t) => t.meta.id === 'oidc-auth')] };
+    const configs = new ConfigCache(opts);
+    // Two batches in flight at once, sharing scripts: the second waits for the first's check of them.
+    const [first, second] = await Promise.all([processBatchAsync(tasks.slice(0, 3), opts, configs), processBatchAsync(tasks, opts, configs)]);
+    const oneByOne = tasks.map((t) => processOne(t, opts, new ConfigCache(opts)));
+    expect(first).toEqual(oneByOne.slice(0, 3));
+    expect(second).toEqual(oneByOne);
+    expect(second.map((r) => r.findings.find((f) => f.ruleId === 'rewrite')!.fixed)).toEqual([true, false, true, false, true]);
   });
 });

@@ -98,6 +98,29 @@ describe('--jobs', () => {
     expect(cli(['--check', ...ONLY, '--jobs', '2', '.'], base).status).toBe(1);
   });
 
+  test('in workers, a script failing bash -n (checked by the main thread for all of them) is rejected exactly as with --jobs 1', () => {
+    const base = tempDir('wf-fix-jobs-bash-');
+    const token = `t${process.pid}x${Date.now()}`;
+    const files: Record<string, string> = {};
+    // Every third script is broken (an `if` without `fi`), so strict-shell's fix of it fails bash -n; several repeat.
+    for (let i = 0; i < 60; i++) {
+      const script = i % 3 ? [`echo ${token} ${i % 7}`, 'echo done'] : [`echo ${token} ${i % 4}`, 'if true; then', '  echo broken'];
+      files[`.github/workflows/w${String(i).padStart(2, '0')}.yml`] = ['on: push', 'jobs:', '  build:', '    runs-on: ubuntu-latest', '    steps:', '      - run: |', ...script.map((l) => `          ${l}`), ''].join('\n');
+    }
+    makeRepo(base, 'r', files);
+    const only = ['--only', 'strict-shell'];
+    const j1 = cli(['--format', 'json', ...only, '--jobs', '1', '.'], base);
+    const j2 = cli(['--format', 'json', ...only, '--jobs', '2', '.'], base);
+    expect(j1.status).toBe(3);
+    expect(j2.status).toBe(3);
+    expect(j2.stdout).toBe(j1.stdout);
+    const doc = JSON.parse(j2.stdout);
+    const rejected = doc.files.filter((f: { findings: { rejected?: boolean }[] }) => f.findings.some((x) => x.rejected));
+    expect(rejected).toHaveLength(20);
+    expect(rejected[0].findings[0].skippedBecause).toMatch(/fails bash -n \(bash: line \d+: syntax error: unexpected end of file\)/);
+    expect(doc.summary.changed).toBe(40);
+  });
+
   test('progress goes to stderr only when it is a terminal and not in CI', () => {
     const tty = { isTTY: true } as NodeJS.WriteStream;
     const pipe = { isTTY: false } as NodeJS.WriteStream;

@@ -2,6 +2,7 @@
 /** Arguments -> options -> run() -> output -> exit code. Nothing else. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { TRANSFORMS } from '../transforms/index.js';
@@ -20,6 +21,15 @@ import { COLOR, colorDiff, findingLines, PLAIN, summaryLines } from './report/te
 import { EXIT, exitCode, validateIds } from './run.js';
 import { checkTrustOptions, emitTrust, TRUST_OPTIONS, trustPolicyMain } from './trust/cli.js';
 import { trustReport } from './trust/collect.js';
+
+/**
+ * A run's live data is small (tens of MB at 10,000 files) but each file's
+ * parses outlive a scavenge and die in the old generation; with V8's default
+ * growth the heap reaches several times the live data before a full GC.
+ * Growing it by 20% a GC keeps the peak RSS near the live data at no cost in
+ * time (npm run bench). V8 flags are process-wide: the worker threads get it too.
+ */
+setFlagsFromString('--heap-growing-percent=20');
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 

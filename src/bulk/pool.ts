@@ -8,7 +8,18 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Discovered } from '../discover.js';
 import { ConfigCache, type FileResult, type RunOptions } from '../run.js';
-import { processBatch, type Task, type TaskResult } from './process.js';
+import { checkScriptsAsync } from '../workflow/bash-syntax.js';
+import { processBatchAsync, type Task, type TaskResult } from './process.js';
+
+/** A worker asks the main thread to `bash -n` scripts (worker.ts); the reply carries each one's result. */
+export interface CheckRequest {
+  check: number;
+  scripts: string[];
+}
+export interface CheckReply {
+  checked: number;
+  results: [string, string | undefined][];
+}
 
 /** Below this many files per worker, workers are not worth their start-up cost. */
 export const MIN_FILES_PER_WORKER = 25;
@@ -28,11 +39,24 @@ export function workerCount(files: number, jobs: number): number {
 
 export type Progress = (done: number, total: number) => void;
 
-function inProcess(tasks: Task[], opts: RunOptions, progress?: Progress): FileResult[] {
+/**
+ * One batch's `bash -n` children run while the next batch is processed
+ * (they use the other core); its results are taken in once they are done.
+ */
+async function inProcess(tasks: Task[], opts: RunOptions, progress?: Progress): Promise<FileResult[]> {
   const configs = new ConfigCache(opts);
   const out: FileResult[] = [];
+  let previous: Promise<FileResult[]> | undefined;
   for (let i = 0; i < tasks.length; i += BATCH) {
-    out.push(...processBatch(tasks.slice(i, i + BATCH), opts, configs));
+    const started = processBatchAsync(tasks.slice(i, i + BATCH), opts, configs);
+    if (previous) {
+      out.push(...await previous);
+      progress?.(out.length, tasks.length);
+    }
+    previous = started;
+  }
+  if (previous) {
+    out.push(...await previous);
     progress?.(out.length, tasks.length);
   }
   return out;
@@ -75,7 +99,12 @@ function inWorkers(tasks: Task[], opts: RunOptions, n: number, workerUrl: URL, p
     for (let i = 0; i < n; i++) {
       const w = new Worker(workerUrl, { workerData: { opts: plainOptions(opts) } });
       workers.push(w);
-      w.on('message', (batch: TaskResult[]) => {
+      w.on('message', (message: TaskResult[] | CheckRequest) => {
+        if (!Array.isArray(message)) {
+          checkScriptsAsync(message.scripts).then((results) => w.postMessage({ checked: message.check, results: [...results] } satisfies CheckReply), fail);
+          return;
+        }
+        const batch = message;
         for (const r of batch) results[r.index] = r.result;
         done += batch.length;
         progress?.(done, tasks.length);

@@ -1,6 +1,6 @@
 /** Process discovered files; an unexpected exception becomes that file's error, never the run's. */
 import { processFile, type ConfigCache, type FileResult, type RunOptions } from '../run.js';
-import { bashSyntaxError, checkScripts } from '../workflow/bash-syntax.js';
+import { bashSyntaxError, checkScripts, checkScriptsAsync } from '../workflow/bash-syntax.js';
 
 export interface Task {
   index: number;
@@ -35,4 +35,22 @@ export function processBatch(tasks: readonly Task[], opts: RunOptions, configs: 
   const results = tasks.map((t, i) => processOne(t, opts, configs, pending[i]));
   checkScripts(pending.flat());
   return results.map((r, i) => (pending[i]!.some((sc) => bashSyntaxError(sc) !== undefined) ? processOne(tasks[i]!, opts, configs) : r));
+}
+
+/** Checks scripts with `bash -n`, resolving to each one's result (checkScriptsAsync, or a worker asking the main thread). */
+export type ScriptCheck = (scripts: readonly string[]) => Promise<ReadonlyMap<string, string | undefined>>;
+
+/**
+ * processBatch whose `bash -n` children run while the caller goes on: the
+ * files are processed now (taking their new scripts as passing), and the
+ * promise settles once the check is done and each file one of whose scripts
+ * fails has been processed again. Results are the ones processBatch gives.
+ */
+export function processBatchAsync(tasks: readonly Task[], opts: RunOptions, configs: ConfigCache, check: ScriptCheck = checkScriptsAsync): Promise<FileResult[]> {
+  if (opts.write || opts.bashCheck === false) return Promise.resolve(processBatch(tasks, opts, configs));
+  const pending = tasks.map(() => [] as string[]);
+  const results = tasks.map((t, i) => processOne(t, opts, configs, pending[i]));
+  if (!pending.some((p) => p.length)) return Promise.resolve(results);
+  return check(pending.flat()).then((checked) =>
+    results.map((r, i) => (pending[i]!.some((sc) => checked.get(sc) !== undefined) ? processOne(tasks[i]!, opts, configs) : r)));
 }

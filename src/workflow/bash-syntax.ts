@@ -12,7 +12,7 @@
  * gives the message. Both children get a minimal environment, so no
  * `BASH_ENV`, `ENV`, `SHELLOPTS` or `BASHOPTS` of the caller applies.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,6 +83,75 @@ export function checkScripts(scripts: readonly string[]): void {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A child's exit status and stderr; `error` when it could not start. */
+function runAsync(cmd: string, args: readonly string[], input?: string): Promise<{ status: number | null; stderr: string; error?: Error }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { env: childEnv(), stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    let error: Error | undefined;
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (d: string) => { stderr += d; });
+    child.on('error', (e) => { error = e; });
+    child.on('close', (status) => resolve({ status, stderr, ...(error ? { error } : {}) }));
+    if (input !== undefined) {
+      child.stdin!.on('error', () => {}); // a child that exits early (no xargs) closes the pipe
+      child.stdin!.end(input);
+    }
+  });
+}
+
+/** Checks started by checkScriptsAsync and not finished yet, by script. */
+const inFlight = new Map<string, Promise<string | undefined>>();
+
+/**
+ * checkScripts without blocking: the same children (one xargs for the
+ * scripts, a `bash -n` of its own for each one it flags), started now, so
+ * the caller processes more files while they run. Resolves to each script's
+ * result (also cached, as checkScripts caches it); a script already being
+ * checked is not checked twice.
+ */
+export function checkScriptsAsync(scripts: readonly string[]): Promise<Map<string, string | undefined>> {
+  const unique = [...new Set(scripts)];
+  const todo = unique.filter((s) => !results.has(s) && !inFlight.has(s));
+  if (todo.length) {
+    const dir = mkdtempSync(join(tmpdir(), 'wf-fix-bash-n-'));
+    const files = todo.map((s, i) => {
+      const f = join(dir, `${i}.sh`);
+      writeFileSync(f, s, { mode: 0o600 });
+      return f;
+    });
+    const all = new Set(files.map((_, i) => i));
+    const flagged: Promise<Set<number>> = files.length < XARGS_FROM ? Promise.resolve(all)
+      : runAsync('xargs', ['-0', '-P', '2', '-n', '1', ...BASH_NOEXEC], files.join('\0')).then((r) => {
+        if (r.error || r.status === null) return all;
+        if (r.status === 0) return new Set<number>();
+        const out = new Set<number>();
+        files.forEach((f, i) => {
+          if (r.stderr.includes(`${f}: `)) out.add(i);
+        });
+        return out.size ? out : all;
+      });
+    const each = todo.map((s, i) => flagged.then(async (set) => {
+      if (!set.has(i)) return undefined;
+      const n = await runAsync(BASH_NOEXEC[0]!, [...BASH_NOEXEC.slice(1), files[i]!]);
+      if (n.error) return undefined; // no bash on this machine: nothing to check with
+      return n.status === 0 ? undefined : message(n.stderr, files[i]!);
+    }));
+    const done = Promise.all(each).finally(() => rmSync(dir, { recursive: true, force: true }));
+    todo.forEach((s, i) => inFlight.set(s, done.then((all) => {
+      inFlight.delete(s);
+      remember(s, all[i]);
+      return all[i];
+    })));
+  }
+  return Promise.all(unique.map(async (s): Promise<[string, string | undefined]> => [s, results.has(s) && !inFlight.has(s) ? results.get(s) : await inFlight.get(s)!])).then((pairs) => new Map(pairs));
+}
+
+/** Cache results another thread checked (a worker's scripts are checked by the main thread, whose cache all workers share). */
+export function rememberAll(checked: ReadonlyMap<string, string | undefined>): void {
+  for (const [script, result] of checked) remember(script, result);
 }
 
 /** Why `script` fails `bash -n` (its first line), or undefined when it parses or was not checked. */
