@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import type { Discovered } from '../discover.js';
 import { ConfigCache, type FileResult, type RunOptions } from '../run.js';
 import { checkScriptsAsync } from '../workflow/bash-syntax.js';
+import { interner } from './intern.js';
 import { processBatchAsync, type Task, type TaskResult } from './process.js';
 
 /** A worker asks the main thread to `bash -n` scripts (worker.ts); the reply carries each one's result. */
@@ -80,6 +81,7 @@ const IN_FLIGHT = 2;
 
 function inWorkers(tasks: Task[], opts: RunOptions, n: number, workerUrl: URL, progress?: Progress): Promise<FileResult[]> {
   const results: FileResult[] = new Array(tasks.length);
+  const intern = interner();
   let next = 0;
   let done = 0;
   const workers: Worker[] = [];
@@ -105,7 +107,7 @@ function inWorkers(tasks: Task[], opts: RunOptions, n: number, workerUrl: URL, p
           return;
         }
         const batch = message;
-        for (const r of batch) results[r.index] = r.result;
+        for (const r of batch) results[r.index] = intern(r.result);
         done += batch.length;
         progress?.(done, tasks.length);
         if (done === tasks.length) Promise.all(workers.map((x) => x.terminate())).then(() => resolve(results), fail);
