@@ -108,7 +108,7 @@ export function functionLine(facts: ScriptFacts): number {
 }
 
 export function definesRetryFunction(facts: ScriptFacts): boolean {
-  return facts.frames.some((f) => f.kind === 'func' && f.name === RETRY_FUNCTION);
+  return definedFunctions(facts).has(RETRY_FUNCTION);
 }
 
 /** Shell functions the script defines (a command of that name runs the function, which another process cannot). */
