@@ -29,7 +29,7 @@ import { RETRY_ID, RETRY_PATH } from '../src/actions/retry.js';
 import { checkoutProblem, localActionBlocker } from './shared/local-action.js';
 import { DEPLOYERS, scopeFor } from './shared/deploy.js';
 import { jscodeshiftAdapter } from './shared/jscodeshift-adapter.js';
-import { definedFunctions, definesRetryFunction, RETRY_FUNCTION, scanDeploys, wrapDeploys, type DeployCall, type RetryPolicy } from './shell/retry.js';
+import { definedFunctions, RETRY_FUNCTION, scanDeploys, wrapDeploys, type DeployCall, type RetryPolicy } from './shell/retry.js';
 import { runScriptFix, runScript, stepShell, textOffset } from './shell/run-step.js';
 import type { ScriptFacts } from './shell/script.js';
 import { analyseScript } from './shell/syntax.js';
@@ -58,7 +58,8 @@ interface Data {
 
 /** Why the deploys of `step` are retried by an inline function rather than the repository's retry.sh, or undefined. */
 function inlineReason(ctx: TransformContext, job: Job, step: Step, facts: ScriptFacts, calls: DeployCall[]): string | undefined {
-  if (definesRetryFunction(facts)) return `the script already defines ${RETRY_FUNCTION}, so its new deploy calls use it too`;
+  const functions = definedFunctions(facts);
+  if (functions.has(RETRY_FUNCTION)) return `the script already defines ${RETRY_FUNCTION}, so its new deploy calls use it too`;
   switch (localActionBlocker(ctx, job, step.index)) {
     case 'inlineScripts': return `the config sets inlineScripts: true, so the retry function is written into the script instead of calling ${RETRY_PATH}`;
     case 'composite': return `this file is a composite action: $GITHUB_WORKSPACE is the calling workflow's checkout, which may not hold ${RETRY_PATH}, so the retry function is written into the script`;
@@ -67,7 +68,6 @@ function inlineReason(ctx: TransformContext, job: Job, step: Step, facts: Script
     case undefined: break;
   }
   if (runnerOs(job) !== 'posix') return `job '${job.id}' may run on Windows, where $GITHUB_WORKSPACE is a Windows path and calling ${RETRY_PATH} through it is not tested: the retry function is written into the script`;
-  const functions = definedFunctions(facts);
   const fn = calls.find((c) => {
     const word = c.command.words[c.hit.insert]!;
     return functions.has(facts.script.slice(word.start, word.end));

@@ -56,7 +56,7 @@ export function reference(spec: RepositoryFileSpec): string {
 
 /** The steps that need the file, for messages. */
 export function referringSteps(spec: RepositoryFileSpec): string {
-  return spec.referencedFrom === 'run' ? `the steps whose scripts run ${spec.path}` : `the steps that use ${usesReference(spec.path)}`;
+  return spec.referencedFrom === 'run' ? `the steps whose scripts run ${reference(spec)}` : `the steps that use ${reference(spec)}`;
 }
 
 export function sha256(text: string): string {

@@ -10,7 +10,7 @@ import { lineEndAt, lineStartAt, columnAt, lastContentLineEnd } from '../../src/
 import type { Step } from '../../src/workflow/model.js';
 export { stepShell, type ShellChoice } from '../../src/workflow/shell.js';
 import { EditRefused } from '../../src/workflow/primitives.js';
-import { getPair, isScalar, type YamlNode, type YAMLMap } from '../../src/yaml.js';
+import { getPair, isScalar, scalarText, type YamlNode, type YAMLMap } from '../../src/yaml.js';
 
 /** The step's script as bash sees it, when it is a run: step whose script wf-fix can edit. */
 export function runScript(step: Step): string | undefined {
@@ -171,15 +171,9 @@ export function editScriptValue(text: string, map: YAMLMap, key: string, next: s
   ];
 }
 
-/**
- * `s` reads back as itself when written as a plain scalar in block context:
- * no indicator first, no `: ` or ` #`, no trailing `:`, no surrounding blanks,
- * and not a word YAML reads as something other than a string.
- */
+/** `s` is written as a plain scalar by the yaml library (scalarText), so it reads back as itself unquoted. */
 export function isPlainSafe(s: string): boolean {
-  if (s === '' || /^[\s\-?:,[\]{}#&*!|>'"%@`]/.test(s) || /\s$/.test(s)) return false;
-  if (/: |:$|\s#|\t/.test(s)) return false;
-  return !/^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE|[-+]?[0-9.][0-9a-fA-FxXoO._:+-]*|\.(?:inf|Inf|INF|nan|NaN|NAN))$/.test(s);
+  return s !== '' && !s.includes('\n') && scalarText(s) === s;
 }
 
 /** The script has more than one non-blank line. */
