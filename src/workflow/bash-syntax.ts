@@ -40,23 +40,43 @@ function message(stderr: string, file: string): string {
 /** Below this many scripts, starting xargs costs more than it saves: each gets its own `bash -n`. */
 const XARGS_FROM = 3;
 
+/** xargs running one `bash -n` per NUL-separated file name on its stdin, two at a time. */
+const XARGS = ['-0', '-P', '2', '-n', '1', ...BASH_NOEXEC];
+
+/** What a child did: exit status and stderr; `error` when it could not start. */
+interface ChildRun {
+  status: number | null;
+  stderr: string;
+  error?: Error;
+}
+
 /** Indexes of the files xargs' bash processes complained about; every index when xargs could not run. */
-function suspects(files: readonly string[]): Set<number> {
-  if (files.length < XARGS_FROM) return new Set(files.map((_, i) => i));
-  const r = spawnSync('xargs', ['-0', '-P', '2', '-n', '1', ...BASH_NOEXEC], {
-    input: files.join('\0'),
-    encoding: 'utf8',
-    env: childEnv(),
-    maxBuffer: 64 << 20,
-  });
-  if (r.error || r.status === null) return new Set(files.map((_, i) => i));
-  if (r.status === 0) return new Set();
+function flaggedBy(files: readonly string[], xargs: ChildRun): Set<number> {
+  const all = new Set(files.map((_, i) => i));
+  if (xargs.error || xargs.status === null) return all;
+  if (xargs.status === 0) return new Set();
   const out = new Set<number>();
   files.forEach((f, i) => {
-    if (r.stderr.includes(`${f}: `)) out.add(i);
+    if (xargs.stderr.includes(`${f}: `)) out.add(i);
   });
   // A failure with no file named (xargs itself failed): check each on its own.
-  return out.size ? out : new Set(files.map((_, i) => i));
+  return out.size ? out : all;
+}
+
+/** A flagged file's result from its own `bash -n`: undefined when it parses, or when there is no bash to check with. */
+function resultOf(own: ChildRun, file: string): string | undefined {
+  return own.error || own.status === 0 ? undefined : message(own.stderr, file);
+}
+
+/** The scripts written to files of a new private temp directory (the caller removes it). */
+function scriptFiles(scripts: readonly string[]): { dir: string; files: string[] } {
+  const dir = mkdtempSync(join(tmpdir(), 'wf-fix-bash-n-'));
+  const files = scripts.map((s, i) => {
+    const f = join(dir, `${i}.sh`);
+    writeFileSync(f, s, { mode: 0o600 });
+    return f;
+  });
+  return { dir, files };
 }
 
 /**
@@ -66,27 +86,21 @@ function suspects(files: readonly string[]): Set<number> {
 export function checkScripts(scripts: readonly string[]): void {
   const todo = [...new Set(scripts)].filter((s) => !results.has(s));
   if (!todo.length) return;
-  const dir = mkdtempSync(join(tmpdir(), 'wf-fix-bash-n-'));
+  const { dir, files } = scriptFiles(todo);
   try {
-    const files = todo.map((s, i) => {
-      const f = join(dir, `${i}.sh`);
-      writeFileSync(f, s, { mode: 0o600 });
-      return f;
-    });
-    const flagged = suspects(files);
+    const flagged = files.length < XARGS_FROM ? flaggedBy(files, { status: null, stderr: '' })
+      : flaggedBy(files, spawnSync('xargs', XARGS, { input: files.join('\0'), encoding: 'utf8', env: childEnv(), maxBuffer: 64 << 20 }));
     todo.forEach((s, i) => {
       if (!flagged.has(i)) return remember(s, undefined);
-      const n = spawnSync(BASH_NOEXEC[0]!, [...BASH_NOEXEC.slice(1), files[i]!], { encoding: 'utf8', env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-      if (n.error) return remember(s, undefined); // no bash on this machine: nothing to check with
-      remember(s, n.status === 0 ? undefined : message(n.stderr, files[i]!));
+      remember(s, resultOf(spawnSync(BASH_NOEXEC[0]!, [...BASH_NOEXEC.slice(1), files[i]!], { encoding: 'utf8', env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] }), files[i]!));
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** A child's exit status and stderr; `error` when it could not start. */
-function runAsync(cmd: string, args: readonly string[], input?: string): Promise<{ status: number | null; stderr: string; error?: Error }> {
+/** Run a child without blocking; resolves once it has exited. */
+function runAsync(cmd: string, args: readonly string[], input?: string): Promise<ChildRun> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { env: childEnv(), stdio: [input === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'] });
     let stderr = '';
@@ -116,29 +130,11 @@ export function checkScriptsAsync(scripts: readonly string[]): Promise<Map<strin
   const unique = [...new Set(scripts)];
   const todo = unique.filter((s) => !results.has(s) && !inFlight.has(s));
   if (todo.length) {
-    const dir = mkdtempSync(join(tmpdir(), 'wf-fix-bash-n-'));
-    const files = todo.map((s, i) => {
-      const f = join(dir, `${i}.sh`);
-      writeFileSync(f, s, { mode: 0o600 });
-      return f;
-    });
-    const all = new Set(files.map((_, i) => i));
-    const flagged: Promise<Set<number>> = files.length < XARGS_FROM ? Promise.resolve(all)
-      : runAsync('xargs', ['-0', '-P', '2', '-n', '1', ...BASH_NOEXEC], files.join('\0')).then((r) => {
-        if (r.error || r.status === null) return all;
-        if (r.status === 0) return new Set<number>();
-        const out = new Set<number>();
-        files.forEach((f, i) => {
-          if (r.stderr.includes(`${f}: `)) out.add(i);
-        });
-        return out.size ? out : all;
-      });
-    const each = todo.map((s, i) => flagged.then(async (set) => {
-      if (!set.has(i)) return undefined;
-      const n = await runAsync(BASH_NOEXEC[0]!, [...BASH_NOEXEC.slice(1), files[i]!]);
-      if (n.error) return undefined; // no bash on this machine: nothing to check with
-      return n.status === 0 ? undefined : message(n.stderr, files[i]!);
-    }));
+    const { dir, files } = scriptFiles(todo);
+    const flagged = files.length < XARGS_FROM ? Promise.resolve(flaggedBy(files, { status: null, stderr: '' }))
+      : runAsync('xargs', XARGS, files.join('\0')).then((r) => flaggedBy(files, r));
+    const each = todo.map((_, i) => flagged.then(async (set) =>
+      (set.has(i) ? resultOf(await runAsync(BASH_NOEXEC[0]!, [...BASH_NOEXEC.slice(1), files[i]!]), files[i]!) : undefined)));
     const done = Promise.all(each).finally(() => rmSync(dir, { recursive: true, force: true }));
     todo.forEach((s, i) => inFlight.set(s, done.then((all) => {
       inFlight.delete(s);
