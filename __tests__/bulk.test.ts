@@ -15,6 +15,16 @@ const ONLY = ['--only', 'oidc-auth'];
 Object.assign(process.env, GIT_ENV);
 const cli = runCli;
 
+/** The JSON report of a run with --jobs 1 and with --jobs 2: same exit code `status` and the same bytes. */
+function jsonBothWays(args: string[], cwd: string, status: number): { files: { path: string; findings: { rejected?: boolean; skippedBecause?: string }[] }[]; summary: { changed: number } } {
+  const j1 = cli(['--format', 'json', ...args, '--jobs', '1', '.'], cwd);
+  const j2 = cli(['--format', 'json', ...args, '--jobs', '2', '.'], cwd);
+  expect(j1.status).toBe(status);
+  expect(j2.status).toBe(status);
+  expect(j2.stdout).toBe(j1.stdout);
+  return JSON.parse(j2.stdout);
+}
+
 /** Three repositories: two git (one changed, one clean), one plain directory found by its .github. */
 function threeRepos(): string {
   const base = tempDir('wf-fix-bulk-');
@@ -83,13 +93,8 @@ describe('--jobs', () => {
       makeRepo(base, name, files);
     }
     expect(workerCount(60, 2)).toBe(2);
-    const j1 = cli(['--format', 'json', ...ONLY, '--jobs', '1', '.'], base);
-    const j2 = cli(['--format', 'json', ...ONLY, '--jobs', '2', '.'], base);
-    expect(j1.status).toBe(0);
-    expect(j2.status).toBe(0);
-    expect(j2.stdout).toBe(j1.stdout);
-    const doc = JSON.parse(j2.stdout);
-    const paths = doc.files.map((f: { path: string }) => f.path);
+    const doc = jsonBothWays(ONLY, base, 0);
+    const paths = doc.files.map((f) => f.path);
     expect(paths).toHaveLength(60);
     expect(paths).toEqual([...paths].sort());
     expect(doc.summary.changed).toBe(39);
@@ -108,16 +113,10 @@ describe('--jobs', () => {
       files[`.github/workflows/w${String(i).padStart(2, '0')}.yml`] = ['on: push', 'jobs:', '  build:', '    runs-on: ubuntu-latest', '    steps:', '      - run: |', ...script.map((l) => `          ${l}`), ''].join('\n');
     }
     makeRepo(base, 'r', files);
-    const only = ['--only', 'strict-shell'];
-    const j1 = cli(['--format', 'json', ...only, '--jobs', '1', '.'], base);
-    const j2 = cli(['--format', 'json', ...only, '--jobs', '2', '.'], base);
-    expect(j1.status).toBe(3);
-    expect(j2.status).toBe(3);
-    expect(j2.stdout).toBe(j1.stdout);
-    const doc = JSON.parse(j2.stdout);
-    const rejected = doc.files.filter((f: { findings: { rejected?: boolean }[] }) => f.findings.some((x) => x.rejected));
+    const doc = jsonBothWays(['--only', 'strict-shell'], base, 3);
+    const rejected = doc.files.filter((f) => f.findings.some((x) => x.rejected));
     expect(rejected).toHaveLength(20);
-    expect(rejected[0].findings[0].skippedBecause).toMatch(/fails bash -n \(bash: line \d+: syntax error: unexpected end of file\)/);
+    expect(rejected[0]!.findings[0]!.skippedBecause).toMatch(/fails bash -n \(bash: line \d+: syntax error: unexpected end of file\)/);
     expect(doc.summary.changed).toBe(40);
   });
 
