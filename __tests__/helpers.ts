@@ -9,7 +9,7 @@ import { processText, type FileOutcome } from '../src/workflow/engine.js';
 import { TRANSFORMS } from '../transforms/index.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const CLI = join(ROOT, 'dist/src/cli.js');
+export const CLI = join(ROOT, 'dist/bin/wf-fix.js');
 export const SHARED = resolve(ROOT, '../shared');
 export const CORPUS = join(SHARED, 'corpus');
 

@@ -135,7 +135,7 @@ describe('a job that downloads the artifact twice and re-uploads it (property-te
 
 describe('done when: both seed files, fixed by wf-fix --write, round-trip a 40 MB cdk.out and fail on tampering', () => {
   test.each(['model-cicd-yml-Pr5600-1.yml', 'ideal-cicd-yml-Pr7694.yml'])('%s', async (seed) => {
-    if (!existsSync(CLI)) throw new Error('run `npm run build` first (dist/src/cli.js is missing)');
+    if (!existsSync(CLI)) throw new Error('run `npm run build` first (dist/bin/wf-fix.js is missing)');
     const dir = tempDir('wf-fix-kms-seed-');
     const file = join(dir, seed);
     cpSync(join(CORPUS, 'seed', seed), file);

@@ -408,7 +408,7 @@ describe('the split chain fixed by wf-fix --write, run end to end (AWS CLI v2 ag
     ['seed split shape (two deploy jobs, one extracting from ./artifacts/)', SEED_SPLIT, ['deploy-dev', 'deploy-prod']],
     ['credential-less build job', CREDENTIAL_LESS, ['deploy']],
   ])('%s: byte-exact restore in every deploy job, a tampered artifact fails before extracting', async (_what, workflow, consumers) => {
-    if (!existsSync(CLI)) throw new Error('run `npm run build` first (dist/src/cli.js is missing)');
+    if (!existsSync(CLI)) throw new Error('run `npm run build` first (dist/bin/wf-fix.js is missing)');
     const dir = tempDir('wf-fix-kms-split-write-');
     const file = join(dir, 'deploy.yml');
     writeFileSync(file, workflow);

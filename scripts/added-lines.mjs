@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CORPUS = resolve(process.env.WF_FIX_CORPUS ?? join(ROOT, '../shared/corpus'));
-const CLI = join(ROOT, 'dist/src/cli.js');
+const CLI = join(ROOT, 'dist/bin/wf-fix.js');
 const dashes = process.argv.indexOf('--');
 const own = dashes < 0 ? process.argv.slice(2) : process.argv.slice(2, dashes);
 /** Arguments after `--` go to wf-fix (e.g. `-- --only deploy-retry`). */

@@ -7,7 +7,7 @@
  *   - jscodeshift running an identity transform (returns undefined without
  *     parsing) over the same directory: its runner's file walking, worker
  *     start-up and file reading, i.e. the cost of the jscodeshift harness alone.
- * Usage: node scripts/bench.mjs [--sizes 100x10,1000x10] [--keep] [--cli dist/src/cli.js] [--no-jscodeshift]
+ * Usage: node scripts/bench.mjs [--sizes 100x10,1000x10] [--keep] [--cli dist/bin/wf-fix.js] [--no-jscodeshift]
  *   --cli: the wf-fix build to measure; --base-cli: an earlier build (a copy of dist/) measured
  *   next to it, interleaved, in the same run.
  * Each measurement runs the command as a child under /usr/bin/time -v.
@@ -31,7 +31,7 @@ const opt = (name, dflt) => {
 };
 const sizes = opt('--sizes', '100x10,1000x10').split(',').map((s) => s.split('x').map(Number));
 const keep = argv.includes('--keep');
-const CLI = resolve(opt('--cli', join(ROOT, 'dist/src/cli.js')));
+const CLI = resolve(opt('--cli', join(ROOT, 'dist/bin/wf-fix.js')));
 const BASE_CLI = opt('--base-cli') && resolve(opt('--base-cli'));
 const withJscodeshift = !argv.includes('--no-jscodeshift');
 
@@ -145,4 +145,21 @@ const last = j(sizesN[sizesN.length - 1], 1);
 const extraS = (shell.treeSitterMs - shell.legacyMs + shell.loadMs) / 1000;
 out.push(`shell reader over ${shell.scripts} distinct scripts (${shell.chars} chars): tree-sitter-bash ${fmt(shell.treeSitterMs, 0)} ms + grammar load ${fmt(shell.loadMs, 0)} ms, hand-written reader ${fmt(shell.legacyMs, 0)} ms; `
   + `the switch costs ${fmt(extraS, 2)} s = ${fmt((100 * extraS) / last.cpu, 1)}% of the --jobs 1 CPU (${fmt((100 * extraS) / last.wall, 1)}% of its wall) at ${last.files} files (target <= 5%)`);
+
+// A single-file dry run (issue 14: under 0.5 s wall): examples/cdk-pipeline, as a user runs it, interleaved
+// with the unbundled entry (dist/src/cli.js, the modules tsc writes) and --base-cli, 11 runs each.
+const SINGLE_RUNS = 11;
+const singles = [['wf-fix (bundle)', CLI], ['dist/src/cli.js (modules)', join(ROOT, 'dist/src/cli.js')], ...(BASE_CLI ? [['base', BASE_CLI]] : [])];
+const singleWalls = singles.map(() => []);
+for (let i = 0; i < SINGLE_RUNS; i++) {
+  singles.forEach(([, cli], k) => {
+    const t = process.hrtime.bigint();
+    spawnSync(process.execPath, [cli, 'examples/cdk-pipeline'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, CI: '1', NO_COLOR: '1' } });
+    singleWalls[k].push(Number(process.hrtime.bigint() - t) / 1e9);
+  });
+}
+out.push(`single-file dry run (examples/cdk-pipeline), ${SINGLE_RUNS} runs: ` + singles.map(([name], k) => {
+  const w = [...singleWalls[k]].sort((a, b) => a - b);
+  return `${name} median ${fmt(w[w.length >> 1])} s, max ${fmt(w[w.length - 1])} s`;
+}).join('; ') + ' (target < 0.5 s)');
 process.stdout.write(out.join('\n') + '\n');

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 /** Arguments -> options -> run() -> output -> exit code. Nothing else. */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { TRANSFORMS } from '../transforms/index.js';
+import { packageVersion } from './actions/repository-files.js';
 import { defaultJobs, MIN_FILES_PER_WORKER } from './bulk/pool.js';
 import { progressBar } from './bulk/progress.js';
 import { readReposFile } from './bulk/repos.js';
@@ -31,7 +32,7 @@ import { trustReport } from './trust/collect.js';
  */
 setFlagsFromString('--heap-growing-percent=20');
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const version = packageVersion();
 
 const list = (v: unknown): string[] | undefined =>
   v === undefined ? undefined : String(v).split(',').map((s) => s.trim()).filter(Boolean);
@@ -93,7 +94,7 @@ async function main(argv: string[]): Promise<number> {
       + '(reported as "rejected"; the rest of that file was still fixed). 2 wins over 3, 3 over 1.\n\nTransforms: '
       + TRANSFORMS.map((t) => t.meta.id).join(', '),
     )
-    .version(pkg.version)
+    .version(version)
     .help()
     .alias('h', 'help')
     .strictOptions()
@@ -135,7 +136,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const cwd = process.cwd();
   if (args.interactive) {
-    return interactiveMain({ paths, cwd, write: true, only, skip, configFile: args.config, roleArn: args['role-arn'], toolVersion: pkg.version, transforms: TRANSFORMS },
+    return interactiveMain({ paths, cwd, write: true, only, skip, configFile: args.config, roleArn: args['role-arn'], toolVersion: version, transforms: TRANSFORMS },
       { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, color: args.color, verbose: args.verbose });
   }
   const shard = args.shard === undefined ? undefined : (parseShard(args.shard) as Shard);
@@ -152,7 +153,7 @@ async function main(argv: string[]): Promise<number> {
     patchDir: args['patch-dir'],
     gitBranch: args['git-branch'],
     gitCommit: args['git-commit'],
-    toolVersion: pkg.version,
+    toolVersion: version,
     transforms: TRANSFORMS,
     shard,
     // A plain --check prints findings and the summary only: no diff to compute.
@@ -162,11 +163,11 @@ async function main(argv: string[]): Promise<number> {
   const errColor = (args.color ?? process.stderr.isTTY) ? COLOR : PLAIN;
   const outColor = (args.color ?? process.stdout.isTTY) ? COLOR : PLAIN;
   if (args.format === 'json') {
-    process.stdout.write(jsonReport({ ...result, cwd, mode, ...(shard ? { shard: shardLabel(shard) } : {}) }, pkg.version));
+    process.stdout.write(jsonReport({ ...result, cwd, mode, ...(shard ? { shard: shardLabel(shard) } : {}) }, version));
   } else if (args.format === 'sarif') {
-    process.stdout.write(sarifReport(result, { toolVersion: pkg.version, transforms: TRANSFORMS, cwd, repositories: result.repositories }));
+    process.stdout.write(sarifReport(result, { toolVersion: version, transforms: TRANSFORMS, cwd, repositories: result.repositories }));
   } else if (args.format === 'html') {
-    process.stdout.write(htmlReport(result, { toolVersion: pkg.version, cwd, mode, repositories: result.repositories }));
+    process.stdout.write(htmlReport(result, { toolVersion: version, cwd, mode, repositories: result.repositories }));
   } else if (mode === 'dry-run') {
     for (const f of result.files) if (f.diff) process.stdout.write(colorDiff(f.diff, outColor));
   }
@@ -181,7 +182,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (args.html !== undefined) {
     try {
-      writeFileSync(resolve(cwd, args.html), htmlReport(result, { toolVersion: pkg.version, cwd, mode, repositories: result.repositories }));
+      writeFileSync(resolve(cwd, args.html), htmlReport(result, { toolVersion: version, cwd, mode, repositories: result.repositories }));
     } catch (e) {
       result.errors.push(`--html ${args.html}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       process.stderr.write(`wf-fix: ${result.errors[result.errors.length - 1]}\n`);
