@@ -12,7 +12,8 @@
  * their sha256, not per workflow.
  * Prints, per set: files, changed files, input lines (all files and changed
  * files), added lines, added / input lines of the changed files (the issue's
- * figure) and of all files, and the largest single-file addition.
+ * figure) and of all files, the largest single-file addition, and the added lines by what
+ * they are (the FIXES.md entry that asks for each, or a line a fix changed).
  * Usage: node scripts/added-lines.mjs [--json] [-- <wf-fix options, e.g. --only deploy-retry>]
  * (WF_FIX_CORPUS=<dir> reads another corpus)
  */
@@ -35,20 +36,62 @@ if (!existsSync(CLI)) throw new Error('run `npm run build` first');
 
 const lineCount = (text) => (text === '' ? 0 : text.split('\n').length - (text.endsWith('\n') ? 1 : 0));
 
-/** Split a multi-file patch into per-file parts: { path, isNew, added }. */
+/**
+ * What an added workflow line is, by the FIXES.md entry that asks for it (first match wins).
+ * `replaces a line` comes first: a + line in a run of - and + lines with the key (or first word) of one
+ * of its - lines stands for a line the fix changed (an action's version, a script line with a retry
+ * call or an env reference), not a new one.
+ */
+const KINDS = [
+  ['set line (strict-shell, FIXES.md 8)', (l) => /^set -(?:[eu]+(?:o pipefail)?|o pipefail)$/.test(l)],
+  ['permissions block (oidc-auth, FIXES.md 1)', (l) => /^(permissions:|id-token: write|contents: read|[a-z-]+: (read|write))$/.test(l)],
+  ['role-to-assume / session name / chaining (FIXES.md 1, 4)', (l) => /^(role-to-assume|role-session-name|role-chaining|role-duration-seconds):/.test(l)],
+  ['credential step of a chain (role-chaining, FIXES.md 4)', (l) => /^(- )?(name: Configure (base )?AWS credentials|uses: aws-actions\/configure-aws-credentials|aws-region:)/.test(l)],
+  ['step calling a generated action (FIXES.md 2, 3, 5, 7)', (l) => /^(- )?(uses: \.\/\.github\/actions\/wf-fix-|name: (Encrypt|Decrypt) .* with KMS|name: Discover CDK stacks|name: Roll back failed production deploy|id: cdk-stacks|mode: (en|de)crypt|path:|ciphertext-dir:|restore-path:|kms-key-alias:|assembly:|stacks:|if: \$\{\{ \(failure\(\))/.test(l)],
+  ['env: entry (expression-injection, stack names; FIXES.md 9, 5)', (l) => /^(env:|[A-Z_][A-Z0-9_]*: \$\{\{.*\}\})$/.test(l)],
+  ['loop over discovered stacks (stack-discovery, FIXES.md 5)', (l) => /^(mapfile -t cdk_selected |for stack_name in |done$)/.test(l)],
+  ['id: of a deploy step (prod-rollback)', (l) => /^id: [\w-]+$/.test(l)],
+  ['with: / blank', (l) => l === 'with:' || l === ''],
+];
+const REPLACES = 'replaces a line (versions, retry calls, env references, script lines)';
+const OTHER = 'other (inline retry fallbacks, script lines, run: headers)';
+
+/** The key of a YAML line or the first word of a script line: a + line replaces a - line of its run with the same one. */
+const head = (line) => /^\s*(?:- )?([^\s:]+)/.exec(line.replace(RETRY_CALL, ''))?.[1] ?? '';
+/** deploy-retry's call in front of a deploy command (transforms/shell/retry.ts, retryFileCall). */
+const RETRY_CALL = /bash "\$GITHUB_WORKSPACE"\/\.github\/actions\/wf-fix-retry\/retry\.sh --attempts \d+ --delay \d+(?: --backoff fixed)? -- /;
+
+function kindOf(line) {
+  const l = line.trim();
+  const kind = KINDS.find(([, test]) => test(l))?.[0] ?? OTHER;
+  if (kind === OTHER && process.env.WF_FIX_SHOW_OTHER) process.stderr.write(`${l}\n`);
+  return kind;
+}
+
+/** Split a multi-file patch into per-file parts: { path, isNew, added, kinds }. */
 function patchFiles(patch) {
   const out = [];
   let cur;
+  /** The - lines of the current run of - and + lines not yet paired with a + line. */
+  let removed = [];
   for (const line of patch.split('\n')) {
-    const head = /^diff --git a\/(.*) b\/(.*)$/.exec(line);
-    if (head) {
-      cur = { path: head[2], isNew: false, added: 0 };
+    const diffHead = /^diff --git a\/(.*) b\/(.*)$/.exec(line);
+    if (diffHead) {
+      cur = { path: diffHead[2], isNew: false, added: 0, kinds: {} };
       out.push(cur);
+      removed = [];
       continue;
     }
     if (!cur) continue;
     if (line.startsWith('new file mode')) cur.isNew = true;
-    else if (line.startsWith('+') && !line.startsWith('+++ ')) cur.added++;
+    else if (line.startsWith('-') && !line.startsWith('--- ')) removed.push(head(line.slice(1)));
+    else if (line.startsWith('+') && !line.startsWith('+++ ')) {
+      cur.added++;
+      const at = removed.indexOf(head(line.slice(1)));
+      if (at >= 0) removed.splice(at, 1);
+      const kind = at >= 0 ? REPLACES : cur.isNew ? 'generated file' : kindOf(line.slice(1));
+      cur.kinds[kind] = (cur.kinds[kind] ?? 0) + 1;
+    } else removed = [];
   }
   return out;
 }
@@ -80,6 +123,10 @@ function measure(name, base, repos, inputs) {
     largest: largest ? { path: largest.path, added: largest.added, inputLines: inputs.get(largest.path) ?? 0 } : undefined,
     generatedFiles: [...new Set(generated.map((f) => f.path.replace(/^[^/]+\/(?=\.github\/)/, '')))].sort(),
     generatedLines: generated.reduce((n, f) => n + f.added, 0),
+    byKind: workflows.reduce((acc, f) => {
+      for (const [k, n] of Object.entries(f.kinds)) acc[k] = (acc[k] ?? 0) + n;
+      return acc;
+    }, {}),
   };
 }
 
@@ -128,5 +175,9 @@ if (json) {
     console.log(`  added lines:   ${r.addedLines} to workflow files = ${r.percentOfChanged}% of the changed files' lines, ${r.percentOfAll}% of all input lines`);
     if (r.largest) console.log(`  largest:       +${r.largest.added} in ${r.largest.path} (${r.largest.inputLines} lines)`);
     console.log(`  generated:     ${r.generatedFiles.length ? r.generatedFiles.join(', ') : 'none'} (${r.generatedLines} lines over all repositories, not counted above)`);
+    console.log('  added lines by what they are:');
+    for (const [k, n] of Object.entries(r.byKind).sort((a, b) => b[1] - a[1])) {
+      console.log(`    ${String(n).padStart(6)}  ${r.changedInputLines ? (100 * n / r.changedInputLines).toFixed(1).padStart(4) : '   0'}%  ${k}`);
+    }
   }
 }
