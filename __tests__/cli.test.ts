@@ -1,6 +1,6 @@
 /** The CLI contract: stdout patch, stderr messages, exit codes, flags. */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lines, ROOT, runCli, tempDir } from './helpers.js';
 
@@ -125,6 +125,23 @@ describe('wf-fix CLI', () => {
     expect(h.status).toBe(0);
     expect(h.stdout).toContain('Exit codes: 0 ok');
     expect(h.stdout).toContain('--check');
+  });
+
+  test('the bin is the bundle (dist/bin/wf-fix.js, worker beside it); it prints what the unbundled modules print', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    expect(pkg.bin).toEqual({ 'wf-fix': 'dist/bin/wf-fix.js' });
+    for (const entry of ['dist/bin/wf-fix.js', 'dist/src/cli.js']) expect(statSync(join(ROOT, entry)).mode & 0o111).toBe(0o111);
+    expect(existsSync(join(ROOT, 'dist/bin/worker.js'))).toBe(true);
+    // 60 files: --jobs 2 starts workers from 2 x MIN_FILES_PER_WORKER files on.
+    const dir = repo(Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`.github/workflows/w${i}.yml`, KEYS_WORKFLOW.replace('name: deploy', `name: w${i}`)])));
+    const run = (cli: string, jobs: string) => spawnSync(process.execPath, [cli, '--jobs', jobs, '--format', 'json', '.'], { cwd: dir, encoding: 'utf8', env: { ...process.env, CI: '1' } });
+    const modules = run(join(ROOT, 'dist/src/cli.js'), '1');
+    expect(modules.status).toBe(0);
+    expect(JSON.parse(modules.stdout).summary).toMatchObject({ scanned: 60, changed: 60 });
+    for (const jobs of ['1', '2']) {
+      const bundle = run(join(ROOT, 'dist/bin/wf-fix.js'), jobs);
+      expect({ jobs, status: bundle.status, stdout: bundle.stdout }).toEqual({ jobs, status: 0, stdout: modules.stdout });
+    }
   });
 
   test('composite actions are found and processed', () => {
