@@ -4,7 +4,7 @@
  * into dist/bin/wf-fix.js and dist/bin/worker.js, the files `wf-fix` runs.
  *
  * Why: Node 20 resolves, reads and links each ES module apart (there is no
- * module compile cache before Node 22). The CLI's ~120 modules and yargs'
+ * module compile cache before Node 22). The CLI's ~100 modules and yargs'
  * cost about 0.15 s before the first file is read; one bundled file saves
  * ~0.1 s of a single-file dry run (issue 14, `npm run bench` prints both).
  *
