@@ -228,6 +228,19 @@ describe('a fix that needs a repository file', () => {
     expect(one.toString()).toBe(DEMO_FILE);
   });
 
+  it('each new copy follows its repository\'s last file; a copy on disk keeps its place', async () => {
+    const base = tempDir();
+    makeRepo(base, 'a', { [WF]: WORKFLOW, '.github/workflows/other.yml': WORKFLOW });
+    makeRepo(base, 'b', { [WF]: WORKFLOW, [DEMO_PATH]: OLD_COPY });
+    makeRepo(base, 'c', { [WF]: WORKFLOW });
+    const r = await bulk(base);
+    expect(r.files.map((f) => [f.path, f.repositoryFile?.state])).toEqual([
+      [`a/${WF}`, undefined], ['a/.github/workflows/other.yml', undefined], [`a/${DEMO_PATH}`, 'create'],
+      [`b/${DEMO_PATH}`, 'update'], [`b/${WF}`, undefined],
+      [`c/${WF}`, undefined], [`c/${DEMO_PATH}`, 'create'],
+    ]);
+  });
+
   it('two workflows of one repository asking for the same file: one result', async () => {
     const dir = makeRepo(tempDir(), 'app', { [WF]: WORKFLOW, '.github/workflows/other.yml': WORKFLOW });
     const r = await bulk(dir);

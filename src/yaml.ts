@@ -110,9 +110,18 @@ export function toPlain(doc: Document.Parsed): unknown {
 export function scalarText(value: string | number | boolean | null): string {
   if (value === null) return 'null';
   if (typeof value !== 'string') return String(value);
-  const out = stringify(value, { lineWidth: 0, minContentWidth: 0 }).replace(/\n$/, '');
+  // yaml's stringify builds a document per call; fixes render the same names and values file after file.
+  let out = renderedScalars.get(value);
+  if (out === undefined) {
+    out = stringify(value, { lineWidth: 0, minContentWidth: 0 }).replace(/\n$/, '');
+    if (renderedScalars.size >= RENDERED_MAX) renderedScalars.clear();
+    renderedScalars.set(value, out);
+  }
   return out;
 }
+
+const renderedScalars = new Map<string, string>();
+const RENDERED_MAX = 10_000;
 
 /** Node range start (inclusive). */
 export function startOf(node: YamlNode | null | undefined): number | undefined {

@@ -201,34 +201,29 @@ export function writeRepositoryFile(f: FileResult, opts: Omit<RepositoryFileOpti
  */
 export function addRepositoryFiles(results: readonly FileResult[], opts: RepositoryFileOptions): { files: FileResult[]; errors: string[] } {
   const errors: string[] = [];
-  const rootOfDir = new Map<string, string>();
-  const rootOf = (f: FileResult) => {
-    const dir = dirname(f.absPath);
-    let root = rootOfDir.get(dir);
-    if (root === undefined) rootOfDir.set(dir, (root = repositoryRoot(f.absPath)));
-    return root;
-  };
+  const roots = results.map((f) => repositoryRoot(f.absPath));
   const wanted = new Map<string, Set<string>>();
-  for (const r of results) {
-    if (!r.repositoryFiles?.length) continue;
-    const root = rootOf(r);
-    for (const id of r.repositoryFiles) {
+  results.forEach((r, i) => {
+    for (const id of r.repositoryFiles ?? []) {
       if (!findSpec(id, opts.registry)) {
         errors.push(`${r.path}: a fix requested the repository file '${id}', which this wf-fix does not generate (internal error)`);
         continue;
       }
-      wanted.set(root, (wanted.get(root) ?? new Set()).add(id));
+      wanted.set(roots[i]!, (wanted.get(roots[i]!) ?? new Set()).add(id));
     }
-  }
+  });
   const files = [...results];
+  const indexOf = new Map(results.map((f, i) => [f.absPath, i]));
+  const lastOfRoot = new Map(roots.map((root, i) => [root, i]));
+  /** New files by the index of the result they follow: the last file of their repository, in registry order. */
+  const inserted = new Map<number, FileResult[]>();
   for (const [root, ids] of [...wanted].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     for (const spec of opts.registry.filter((s) => ids.has(s.id))) {
       const generated = repositoryFileResult(spec, root, opts);
-      const at = files.findIndex((f) => f.absPath === generated.absPath);
-      if (at < 0) {
-        let last = -1;
-        files.forEach((f, i) => { if (rootOf(f) === root) last = i; });
-        files.splice(last + 1, 0, generated);
+      const at = indexOf.get(generated.absPath);
+      if (at === undefined) {
+        const after = lastOfRoot.get(root)!;
+        inserted.set(after, [...(inserted.get(after) ?? []), generated]);
       } else if (LEFT_ALONE.has(generated.repositoryFile!.state) && files[at]!.status !== 'skipped') {
         files[at] = { ...files[at]!, findings: [...files[at]!.findings, ...generated.findings], repositoryFile: generated.repositoryFile };
       } else {
@@ -236,5 +231,5 @@ export function addRepositoryFiles(results: readonly FileResult[], opts: Reposit
       }
     }
   }
-  return { files, errors };
+  return { files: inserted.size ? files.flatMap((f, i) => [f, ...(inserted.get(i) ?? [])]) : files, errors };
 }

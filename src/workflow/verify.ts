@@ -2,7 +2,6 @@
  * The validation gate: the edited text must parse, and its parsed form may
  * differ from the input only at the paths the applied fixes declared.
  */
-import { isDeepStrictEqual } from 'node:util';
 import type { Declared } from '../transform.js';
 import type { Path } from './model.js';
 
@@ -12,6 +11,29 @@ export interface Change {
   insertOnly?: boolean;
 }
 
+/**
+ * Equality of two plain values as the parser's toJS gives them (scalars,
+ * arrays, objects with string keys): what util.isDeepStrictEqual answers for
+ * them (Object.is for scalars, keys in any order), without its generality,
+ * which cost the gate 2.5% of a bulk run.
+ */
+export function plainEqual(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!plainEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b) || Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  for (const k of ka) if (!Object.prototype.hasOwnProperty.call(rb, k) || !plainEqual(ra[k], rb[k])) return false;
+  return true;
+}
+
 /** Pairs (before index, after index) of items kept unchanged: longest common subsequence. */
 function keptPairs(before: unknown[], after: unknown[], preferInsert: boolean): [number, number][] {
   const n = before.length;
@@ -19,14 +41,14 @@ function keptPairs(before: unknown[], after: unknown[], preferInsert: boolean): 
   const dp: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
   for (let i = n - 1; i >= 0; i--) {
     for (let j = m - 1; j >= 0; j--) {
-      dp[i]![j] = isDeepStrictEqual(before[i], after[j]) ? dp[i + 1]![j + 1]! + 1 : Math.max(dp[i + 1]![j]!, dp[i]![j + 1]!);
+      dp[i]![j] = plainEqual(before[i], after[j]) ? dp[i + 1]![j + 1]! + 1 : Math.max(dp[i + 1]![j]!, dp[i]![j + 1]!);
     }
   }
   const kept: [number, number][] = [];
   let i = 0;
   let j = 0;
   while (i < n && j < m) {
-    if (isDeepStrictEqual(before[i], after[j])) { kept.push([i, j]); i++; j++; }
+    if (plainEqual(before[i], after[j])) { kept.push([i, j]); i++; j++; }
     // A tie is ambiguous when items repeat (two steps alike): `preferInsert`
     // reads after[j] as inserted, else before[i] as changed or removed.
     else if (preferInsert ? dp[i + 1]![j]! > dp[i]![j + 1]! : dp[i + 1]![j]! >= dp[i]![j + 1]!) i++;
@@ -79,7 +101,7 @@ function sequenceChanges(before: unknown[], after: unknown[], path: Path, prefer
  * other one (the gate accepts a fix when either reading stays declared).
  */
 export function structuralChanges(before: unknown, after: unknown, path: Path = [], preferInsert = false): Change[] {
-  if (isDeepStrictEqual(before, after)) return [];
+  if (plainEqual(before, after)) return [];
   if (Array.isArray(before) && Array.isArray(after)) {
     if (before.length === after.length) return before.flatMap((b, i) => structuralChanges(b, after[i], [...path, i], preferInsert));
     return sequenceChanges(before, after, path, preferInsert);
