@@ -11,6 +11,7 @@ import { processText, type FileOutcome } from '../src/workflow/engine.js';
 import { decodeSource } from '../src/workflow/source.js';
 import { parseYaml, toPlain } from '../src/yaml.js';
 import { TRANSFORMS } from '../transforms/index.js';
+import { plainEqual } from '../src/workflow/verify.js';
 import { isPlainSafe } from '../transforms/shell/run-step.js';
 import { render, RUNS, SEED, WRAPPERS, workflowArb } from './workflow-generator.js';
 
@@ -120,5 +121,24 @@ describe('one-line run: scripts kept plain', () => {
       expect(doc.errors).toEqual([]);
       expect(toPlain(doc.docs[0]!)).toEqual({ steps: [{ run: s, name: 'x' }] });
     }), { numRuns: 3000 });
+  });
+});
+
+describe('the gate\'s equality of parsed values', () => {
+  test('plainEqual answers as util.isDeepStrictEqual for values toJS gives (and a value against its own copy with keys reordered)', () => {
+    const scalar = fc.oneof(fc.string({ maxLength: 3 }), fc.constantFrom(0, -0, 1, NaN, Infinity, null, true, false, '', '0'));
+    const value = fc.letrec((tie) => ({
+      v: fc.oneof({ depthSize: 'small' }, scalar, fc.array(tie('v'), { maxLength: 3 }), fc.dictionary(fc.constantFrom('a', 'b', 'on', '__proto__'), tie('v'), { maxKeys: 3 })),
+    })).v;
+    const reordered = (v: unknown): unknown => Array.isArray(v) ? v.map(reordered)
+      : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reordered(x)])) : v;
+    fc.assert(fc.property(value, value, (a, b) => {
+      expect(plainEqual(a, b)).toBe(isDeepStrictEqual(a, b));
+      expect(plainEqual(a, reordered(a))).toBe(isDeepStrictEqual(a, reordered(a)));
+    }), { numRuns: 3000 });
+    const parsed = toPlain(parseYaml('on: push\njobs:\n  a: { steps: [ { run: x } ] }\n').docs[0]!);
+    expect(plainEqual(parsed, { on: 'push', jobs: { a: { steps: [{ run: 'x' }] } } })).toBe(true);
+    expect(plainEqual(parsed, { on: 'push', jobs: { a: { steps: [{ run: 'y' }] } } })).toBe(false);
+    expect(plainEqual(new Map([[1, 2]]), new Map([[1, 3]]))).toBe(false);
   });
 });
