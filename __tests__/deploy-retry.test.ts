@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { render } from '../src/actions/registry.js';
 import { requestedRepositoryFiles } from '../src/actions/repository-files.js';
 import type { Config } from '../src/config.js';
-import { retryFunction } from '../transforms/shell/retry.js';
+import { retryFileCall, retryFunction, withoutRetryFileCalls } from '../transforms/shell/retry.js';
 import { TRANSFORMS } from '../transforms/index.js';
 import { CORPUS, fixed, fixText, lines, ROOT, runCli, tempDir } from './helpers.js';
 import { makeRepo } from './repos.js';
@@ -433,5 +433,17 @@ describe('deploy-retry: retry.sh as a repository file (CLI)', () => {
     expect(ask(fixedText, TRANSFORMS.filter((t) => t.meta.id === 'strict-shell'))).toBeUndefined();
     expect(ask(input + `# bash ${RETRY}\n`)).toBeUndefined();
     expect(ask(input.replace('      - run: npx cdk deploy --all', `      - env:\n          X: ${RETRY}\n        run: npx cdk deploy --all`))).toBeUndefined();
+  });
+});
+
+describe('deploy-retry: recognising its retry.sh calls', () => {
+  test('withoutRetryFileCalls takes out every call retryFileCall writes, and nothing else', () => {
+    const exp = retryFileCall({ attempts: 3, delaySeconds: 30, backoff: 'exponential' });
+    const fixed = retryFileCall({ attempts: 5, delaySeconds: 60, backoff: 'fixed' });
+    const before = 'npm ci\nnpx cdk deploy --all\ncd infra && sam deploy\n';
+    const after = `npm ci\n${exp}npx cdk deploy --all\ncd infra && ${fixed}sam deploy\n`;
+    expect(withoutRetryFileCalls(after)).toBe(before);
+    expect(withoutRetryFileCalls(before)).toBe(before);
+    expect(withoutRetryFileCalls('bash retry.sh --attempts 3 --delay 30 -- x')).toBe('bash retry.sh --attempts 3 --delay 30 -- x');
   });
 });

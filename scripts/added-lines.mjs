@@ -21,7 +21,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CORPUS = resolve(process.env.WF_FIX_CORPUS ?? join(ROOT, '../shared/corpus'));
@@ -34,6 +34,11 @@ const json = own.includes('--json');
 
 if (!existsSync(CLI)) throw new Error('run `npm run build` first');
 
+// The project's own recognisers of what strict-shell and deploy-retry write (the build's modules).
+const dist = (p) => import(pathToFileURL(join(ROOT, 'dist', p)).href);
+const { withoutLeadingSet } = await dist('src/workflow/engine.js');
+const { withoutRetryFileCalls } = await dist('transforms/shell/retry.js');
+
 const lineCount = (text) => (text === '' ? 0 : text.split('\n').length - (text.endsWith('\n') ? 1 : 0));
 
 /**
@@ -43,7 +48,7 @@ const lineCount = (text) => (text === '' ? 0 : text.split('\n').length - (text.e
  * call or an env reference), not a new one.
  */
 const KINDS = [
-  ['set line (strict-shell, FIXES.md 8)', (l) => /^set -(?:[eu]+(?:o pipefail)?|o pipefail)$/.test(l)],
+  ['set line (strict-shell, FIXES.md 8)', (l) => withoutLeadingSet(l) === ''],
   ['permissions block (oidc-auth, FIXES.md 1)', (l) => /^(permissions:|id-token: write|contents: read|[a-z-]+: (read|write))$/.test(l)],
   ['role-to-assume / session name / chaining (FIXES.md 1, 4)', (l) => /^(role-to-assume|role-session-name|role-chaining|role-duration-seconds):/.test(l)],
   ['credential step of a chain (role-chaining, FIXES.md 4)', (l) => /^(- )?(name: Configure (base )?AWS credentials|uses: aws-actions\/configure-aws-credentials|aws-region:)/.test(l)],
@@ -57,9 +62,7 @@ const REPLACES = 'replaces a line (versions, retry calls, env references, script
 const OTHER = 'other (inline retry fallbacks, script lines, run: headers)';
 
 /** The key of a YAML line or the first word of a script line: a + line replaces a - line of its run with the same one. */
-const head = (line) => /^\s*(?:- )?([^\s:]+)/.exec(line.replace(RETRY_CALL, ''))?.[1] ?? '';
-/** deploy-retry's call in front of a deploy command (transforms/shell/retry.ts, retryFileCall). */
-const RETRY_CALL = /bash "\$GITHUB_WORKSPACE"\/\.github\/actions\/wf-fix-retry\/retry\.sh --attempts \d+ --delay \d+(?: --backoff fixed)? -- /;
+const head = (line) => /^\s*(?:- )?([^\s:]+)/.exec(withoutRetryFileCalls(line))?.[1] ?? '';
 
 function kindOf(line) {
   const l = line.trim();

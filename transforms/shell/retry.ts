@@ -48,6 +48,15 @@ export function retryFileCall(p: RetryPolicy): string {
   return `bash "$GITHUB_WORKSPACE"/${RETRY_PATH} --attempts ${p.attempts} --delay ${p.delaySeconds}${backoff} -- `;
 }
 
+/** Every retryFileCall in a text, whatever its policy. */
+const RETRY_FILE_CALLS = new RegExp(
+  `bash "\\$GITHUB_WORKSPACE"/${RETRY_PATH.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} --attempts \\d+ --delay \\d+(?: --backoff fixed)? -- `, 'g');
+
+/** The text with every retryFileCall taken out (what the deploy lines were before deploy-retry). */
+export function withoutRetryFileCalls(text: string): string {
+  return text.replace(RETRY_FILE_CALLS, '');
+}
+
 export interface DeployCall {
   command: SimpleCommand;
   /** Script offset where the retry call (`wf_fix_retry `, `bash .../retry.sh ... -- `) goes. */
