@@ -144,6 +144,18 @@ describe('wf-fix CLI', () => {
     }
   });
 
+  test("the bundle's yaml reads no debug switch from process.env per token or document (scripts/bundle.mjs)", () => {
+    // The modules' yaml does: the patch is the bundle's alone, and the test above holds both to one output.
+    const stock = readFileSync(join(ROOT, 'node_modules/yaml/dist/parse/parser.js'), 'utf8');
+    expect(stock).toContain('node_process.env.LOG_TOKENS');
+    for (const file of ['dist/bin/wf-fix.js', 'dist/bin/worker.js']) {
+      const text = readFileSync(join(ROOT, file), 'utf8');
+      expect({ file, reads: text.match(/\benv\.LOG_(?:TOKENS|STREAM)\b/g) ?? [] }).toEqual({ file, reads: [] });
+      // The parser and composer are in the bundle (the patch replaced their reads, not the modules).
+      expect(text).toContain('Advance the parser by the `source` of one lexical token.');
+    }
+  });
+
   test('composite actions are found and processed', () => {
     const action = lines(
       'name: deploy',

@@ -12,13 +12,38 @@
  *   - web-tree-sitter and tree-sitter-bash: they locate their .wasm files next to their modules;
  *   - jscodeshift and diff2html: large, loaded only for TypeScript generator sources and the HTML report.
  * The worker stays a separate file beside wf-fix.js: src/bulk/pool.ts starts `./worker.js` next to itself.
+ *
+ * yaml's parser reads `process.env.LOG_TOKENS` for every token and its composer `process.env.LOG_STREAM`
+ * for every document (debug logging). A `process.env` read is a call into Node's C++ environment
+ * lookup, not a property read: it was a third of the time a parse takes (~30% over the corpus).
+ * The bundle's copy of yaml reads `false` there instead (the `yamlDebugLogOff` plugin below). The build
+ * fails if yaml's text no longer has those reads, so an upgrade cannot drop the patch unseen.
  */
 import { build } from 'esbuild';
-import { chmodSync } from 'node:fs';
+import { chmodSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** yaml's per-token / per-document debug switches, by the module that reads them. */
+const YAML_DEBUG_READS = [
+  [/[\\/]yaml[\\/]dist[\\/]parse[\\/]parser\.js$/, 'node_process.env.LOG_TOKENS'],
+  [/[\\/]yaml[\\/]dist[\\/]compose[\\/]composer\.js$/, 'node_process.env.LOG_STREAM'],
+];
+
+/** Replaces yaml's debug-logging environment reads with `false` (see the header). */
+const yamlDebugLogOff = {
+  name: 'yaml-debug-log-off',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]yaml[\\/]dist[\\/](parse[\\/]parser|compose[\\/]composer)\.js$/ }, ({ path }) => {
+      const [, read] = YAML_DEBUG_READS.find(([file]) => file.test(path));
+      const text = readFileSync(path, 'utf8');
+      if (!text.includes(read)) throw new Error(`${path} no longer reads ${read}: update YAML_DEBUG_READS in scripts/bundle.mjs`);
+      return { contents: text.replaceAll(read, 'false'), loader: 'js' };
+    });
+  },
+};
 
 await build({
   entryPoints: { 'wf-fix': join(ROOT, 'dist/src/cli.js'), worker: join(ROOT, 'dist/src/bulk/worker.js') },
@@ -30,6 +55,7 @@ await build({
   external: ['web-tree-sitter', 'tree-sitter-bash', 'jscodeshift', 'diff2html'],
   // CommonJS dependencies (yaml) call require() for Node's own modules: give the ES module bundle one.
   banner: { js: "import { createRequire as wfFixCreateRequire } from 'node:module';\nconst require = wfFixCreateRequire(import.meta.url);" },
+  plugins: [yamlDebugLogOff],
   logLevel: 'warning',
 });
 
