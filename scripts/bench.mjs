@@ -19,6 +19,8 @@ import { cpus, tmpdir } from 'node:os';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { yamlDebugLogOff } from './yaml-debug-log-off.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CORPUS = resolve(ROOT, '../shared/corpus');
@@ -90,12 +92,21 @@ function measure(cmd, args, cwd) {
 }
 
 const fmt = (n, d = 2) => n.toFixed(d);
+const BUNDLED_FLOOR = 'floor, yaml as wf-fix bundles it';
 const rows = [];
 const corpus = corpusFiles();
 const identity = join(tmpdir(), 'wf-fix-bench-identity.cjs');
 writeFileSync(identity, 'module.exports = function identity() { return undefined; };\n');
 const floorScript = join(ROOT, 'node_modules', '.wf-fix-bench-floor.mjs'); // inside the project, so `yaml` resolves
 writeFileSync(floorScript, FLOOR);
+// The same floor with yaml as the CLI bundle has it (no process.env read per token: scripts/yaml-debug-log-off.mjs),
+// so the ratios can also be read against a parse as cheap as wf-fix's own.
+const bundledFloor = join(ROOT, 'node_modules', '.wf-fix-bench-floor-bundled.mjs');
+await build({
+  entryPoints: [floorScript], outfile: bundledFloor, bundle: true, platform: 'node', target: 'node20', format: 'esm',
+  banner: { js: "import { createRequire as benchCreateRequire } from 'node:module';\nconst require = benchCreateRequire(import.meta.url);" },
+  plugins: [yamlDebugLogOff], logLevel: 'warning',
+});
 
 for (const [repos, perRepo] of sizes) {
   const base = mkdtempSync(join(tmpdir(), 'wf-fix-bench-'));
@@ -105,6 +116,7 @@ for (const [repos, perRepo] of sizes) {
   const n = files.length;
   const runs = [
     ['floor (read + parseDocument)', process.execPath, [floorScript, listFile]],
+    [BUNDLED_FLOOR, process.execPath, [bundledFloor, listFile]],
     ...(BASE_CLI ? [['base --check --jobs 1', process.execPath, [BASE_CLI, '--check', '--jobs', '1', '.']]] : []),
     ['wf-fix --check --jobs 1', process.execPath, [CLI, '--check', '--jobs', '1', '.']],
     ...(BASE_CLI ? [['base --check --jobs 2', process.execPath, [BASE_CLI, '--check', '--jobs', '2', '.']]] : []),
@@ -121,6 +133,7 @@ for (const [repos, perRepo] of sizes) {
   else rmSync(base, { recursive: true, force: true });
 }
 rmSync(floorScript, { force: true });
+rmSync(bundledFloor, { force: true });
 
 const out = ['| files | command | wall s | cpu s | peak RSS MB | ms/file (wall) | wall / floor |', '|---:|---|---:|---:|---:|---:|---:|'];
 for (const r of rows) {
@@ -132,7 +145,8 @@ const sizesN = [...new Set(rows.map((r) => r.files))];
 out.push('', `machine: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), node ${process.version}`);
 for (const n of sizesN) {
   const floor = rows.find((x) => x.files === n && x.name.startsWith('floor'));
-  out.push(`${n} files: sequential wall / floor = ${fmt(j(n, 1).wall / floor.wall, 2)} (target <= 2.5, stretch 2.0); jobs 1 / jobs 2 = ${fmt(j(n, 1).wall / j(n, 2).wall, 2)} (target >= 1.6); peak RSS jobs 1 / 2 = ${fmt(j(n, 1).rss, 0)} / ${fmt(j(n, 2).rss, 0)} MB (target <= 300 at 10,000)`);
+  const bundled = rows.find((x) => x.files === n && x.name === BUNDLED_FLOOR);
+  out.push(`${n} files: sequential wall / floor = ${fmt(j(n, 1).wall / floor.wall, 2)} (target <= 2.5, stretch 2.0; against the floor with yaml as bundled ${fmt(j(n, 1).wall / bundled.wall, 2)}); jobs 1 / jobs 2 = ${fmt(j(n, 1).wall / j(n, 2).wall, 2)} (target >= 1.6); peak RSS jobs 1 / 2 = ${fmt(j(n, 1).rss, 0)} / ${fmt(j(n, 2).rss, 0)} MB (target <= 300 at 10,000)`);
 }
 if (sizesN.length > 1) {
   const [a, b] = [sizesN[0], sizesN[sizesN.length - 1]];

@@ -16,34 +16,16 @@
  * yaml's parser reads `process.env.LOG_TOKENS` for every token and its composer `process.env.LOG_STREAM`
  * for every document (debug logging). A `process.env` read is a call into Node's C++ environment
  * lookup, not a property read: it was a third of the time a parse takes (~30% over the corpus).
- * The bundle's copy of yaml reads `false` there instead (the `yamlDebugLogOff` plugin below). The build
+ * The bundle's copy of yaml reads `false` there instead (`yamlDebugLogOff`, scripts/yaml-debug-log-off.mjs). The build
  * fails if yaml's text no longer has those reads, so an upgrade cannot drop the patch unseen.
  */
 import { build } from 'esbuild';
-import { chmodSync, readFileSync } from 'node:fs';
+import { chmodSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { yamlDebugLogOff } from './yaml-debug-log-off.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-
-/** yaml's per-token / per-document debug switches, by the module that reads them. */
-const YAML_DEBUG_READS = [
-  [/[\\/]yaml[\\/]dist[\\/]parse[\\/]parser\.js$/, 'node_process.env.LOG_TOKENS'],
-  [/[\\/]yaml[\\/]dist[\\/]compose[\\/]composer\.js$/, 'node_process.env.LOG_STREAM'],
-];
-
-/** Replaces yaml's debug-logging environment reads with `false` (see the header). */
-const yamlDebugLogOff = {
-  name: 'yaml-debug-log-off',
-  setup(b) {
-    b.onLoad({ filter: /[\\/]yaml[\\/]dist[\\/](parse[\\/]parser|compose[\\/]composer)\.js$/ }, ({ path }) => {
-      const [, read] = YAML_DEBUG_READS.find(([file]) => file.test(path));
-      const text = readFileSync(path, 'utf8');
-      if (!text.includes(read)) throw new Error(`${path} no longer reads ${read}: update YAML_DEBUG_READS in scripts/bundle.mjs`);
-      return { contents: text.replaceAll(read, 'false'), loader: 'js' };
-    });
-  },
-};
 
 await build({
   entryPoints: { 'wf-fix': join(ROOT, 'dist/src/cli.js'), worker: join(ROOT, 'dist/src/bulk/worker.js') },
