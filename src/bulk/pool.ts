@@ -47,19 +47,17 @@ export type Progress = (done: number, total: number) => void;
 async function inProcess(tasks: Task[], opts: RunOptions, progress?: Progress): Promise<FileResult[]> {
   const configs = new ConfigCache(opts);
   const out: FileResult[] = [];
+  const take = async (batch: Promise<FileResult[]>) => {
+    out.push(...await batch);
+    progress?.(out.length, tasks.length);
+  };
   let previous: Promise<FileResult[]> | undefined;
   for (let i = 0; i < tasks.length; i += BATCH) {
     const started = processBatchAsync(tasks.slice(i, i + BATCH), opts, configs);
-    if (previous) {
-      out.push(...await previous);
-      progress?.(out.length, tasks.length);
-    }
+    if (previous) await take(previous);
     previous = started;
   }
-  if (previous) {
-    out.push(...await previous);
-    progress?.(out.length, tasks.length);
-  }
+  if (previous) await take(previous);
   return out;
 }
 

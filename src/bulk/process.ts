@@ -22,6 +22,17 @@ export function processOne(task: Task, opts: RunOptions, configs: ConfigCache, u
   }
 }
 
+/** Each file processed taking its new scripts as passing, with the scripts it took so (by file). */
+function firstPass(tasks: readonly Task[], opts: RunOptions, configs: ConfigCache): { results: FileResult[]; pending: string[][] } {
+  const pending = tasks.map(() => [] as string[]);
+  return { results: tasks.map((t, i) => processOne(t, opts, configs, pending[i])), pending };
+}
+
+/** The first pass's results, each file one of whose new scripts `fails` processed again the ordinary way. */
+function redoFailing(tasks: readonly Task[], opts: RunOptions, configs: ConfigCache, first: { results: FileResult[]; pending: string[][] }, fails: (script: string) => boolean): FileResult[] {
+  return first.results.map((r, i) => (first.pending[i]!.some(fails) ? processOne(tasks[i]!, opts, configs) : r));
+}
+
 /**
  * Process several files with one `bash -n` pass for all of them (one xargs
  * instead of one per changed file). Each file is first processed taking its
@@ -31,10 +42,9 @@ export function processOne(task: Task, opts: RunOptions, configs: ConfigCache, u
  */
 export function processBatch(tasks: readonly Task[], opts: RunOptions, configs: ConfigCache): FileResult[] {
   if (opts.write || opts.bashCheck === false) return tasks.map((t) => processOne(t, opts, configs));
-  const pending = tasks.map(() => [] as string[]);
-  const results = tasks.map((t, i) => processOne(t, opts, configs, pending[i]));
-  checkScripts(pending.flat());
-  return results.map((r, i) => (pending[i]!.some((sc) => bashSyntaxError(sc) !== undefined) ? processOne(tasks[i]!, opts, configs) : r));
+  const first = firstPass(tasks, opts, configs);
+  checkScripts(first.pending.flat());
+  return redoFailing(tasks, opts, configs, first, (sc) => bashSyntaxError(sc) !== undefined);
 }
 
 /** Checks scripts with `bash -n`, resolving to each one's result (checkScriptsAsync, or a worker asking the main thread). */
@@ -48,9 +58,7 @@ export type ScriptCheck = (scripts: readonly string[]) => Promise<ReadonlyMap<st
  */
 export function processBatchAsync(tasks: readonly Task[], opts: RunOptions, configs: ConfigCache, check: ScriptCheck = checkScriptsAsync): Promise<FileResult[]> {
   if (opts.write || opts.bashCheck === false) return Promise.resolve(processBatch(tasks, opts, configs));
-  const pending = tasks.map(() => [] as string[]);
-  const results = tasks.map((t, i) => processOne(t, opts, configs, pending[i]));
-  if (!pending.some((p) => p.length)) return Promise.resolve(results);
-  return check(pending.flat()).then((checked) =>
-    results.map((r, i) => (pending[i]!.some((sc) => checked.get(sc) !== undefined) ? processOne(tasks[i]!, opts, configs) : r)));
+  const first = firstPass(tasks, opts, configs);
+  if (!first.pending.some((p) => p.length)) return Promise.resolve(first.results);
+  return check(first.pending.flat()).then((checked) => redoFailing(tasks, opts, configs, first, (sc) => checked.get(sc) !== undefined));
 }
