@@ -20,7 +20,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { yamlDebugLogOff } from './yaml-debug-log-off.mjs';
+import { NODE_ESM_BUNDLE } from './esbuild-options.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CORPUS = resolve(ROOT, '../shared/corpus');
@@ -102,11 +102,7 @@ writeFileSync(floorScript, FLOOR);
 // The same floor with yaml as the CLI bundle has it (no process.env read per token: scripts/yaml-debug-log-off.mjs),
 // so the ratios can also be read against a parse as cheap as wf-fix's own.
 const bundledFloor = join(ROOT, 'node_modules', '.wf-fix-bench-floor-bundled.mjs');
-await build({
-  entryPoints: [floorScript], outfile: bundledFloor, bundle: true, platform: 'node', target: 'node20', format: 'esm',
-  banner: { js: "import { createRequire as benchCreateRequire } from 'node:module';\nconst require = benchCreateRequire(import.meta.url);" },
-  plugins: [yamlDebugLogOff], logLevel: 'warning',
-});
+await build({ ...NODE_ESM_BUNDLE, entryPoints: [floorScript], outfile: bundledFloor });
 
 for (const [repos, perRepo] of sizes) {
   const base = mkdtempSync(join(tmpdir(), 'wf-fix-bench-'));

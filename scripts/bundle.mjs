@@ -23,22 +23,15 @@ import { build } from 'esbuild';
 import { chmodSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { yamlDebugLogOff } from './yaml-debug-log-off.mjs';
+import { NODE_ESM_BUNDLE } from './esbuild-options.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 await build({
+  ...NODE_ESM_BUNDLE,
   entryPoints: { 'wf-fix': join(ROOT, 'dist/src/cli.js'), worker: join(ROOT, 'dist/src/bulk/worker.js') },
   outdir: join(ROOT, 'dist/bin'),
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
   external: ['web-tree-sitter', 'tree-sitter-bash', 'jscodeshift', 'diff2html'],
-  // CommonJS dependencies (yaml) call require() for Node's own modules: give the ES module bundle one.
-  banner: { js: "import { createRequire as wfFixCreateRequire } from 'node:module';\nconst require = wfFixCreateRequire(import.meta.url);" },
-  plugins: [yamlDebugLogOff],
-  logLevel: 'warning',
 });
 
 // The bundle is the package's bin. The unbundled entry stays runnable too: npx links made before

@@ -1,6 +1,6 @@
 /**
- * An esbuild plugin for scripts/bundle.mjs (the CLI bundle) and scripts/bench.mjs (the floor as
- * bundled): yaml's parser reads `process.env.LOG_TOKENS` for every token and its composer
+ * An esbuild plugin in every bundle of this project (scripts/esbuild-options.mjs: the CLI and the
+ * bench's bundled floor): yaml's parser reads `process.env.LOG_TOKENS` for every token and its composer
  * `process.env.LOG_STREAM` for every document, to turn on debug logging. A `process.env` read is a
  * call into Node's C++ environment lookup, not a property read; the plugin makes those reads `false`.
  * The build fails if a module no longer has its read or was not bundled, so a yaml upgrade cannot
