@@ -15,7 +15,8 @@
  * figure) and of all files, the largest single-file addition, and the added lines by what
  * they are (the FIXES.md entry that asks for each, or a line a fix changed).
  * Usage: node scripts/added-lines.mjs [--json] [-- <wf-fix options, e.g. --only deploy-retry>]
- * (WF_FIX_CORPUS=<dir> reads another corpus)
+ * (WF_FIX_CORPUS=<dir> reads another corpus; WF_FIX_SHOW_OTHER=1 prints the lines counted as
+ * 'other' to stderr)
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -60,6 +61,7 @@ const KINDS = [
 ];
 const REPLACES = 'replaces a line (versions, retry calls, env references, script lines)';
 const OTHER = 'other (inline retry fallbacks, script lines, run: headers)';
+const SHOW_OTHER = Boolean(process.env.WF_FIX_SHOW_OTHER);
 
 /** The key of a YAML line or the first word of a script line: a + line replaces a - line of its run with the same one. */
 const head = (line) => /^\s*(?:- )?([^\s:]+)/.exec(withoutRetryFileCalls(line))?.[1] ?? '';
@@ -67,7 +69,7 @@ const head = (line) => /^\s*(?:- )?([^\s:]+)/.exec(withoutRetryFileCalls(line))?
 function kindOf(line) {
   const l = line.trim();
   const kind = KINDS.find(([, test]) => test(l))?.[0] ?? OTHER;
-  if (kind === OTHER && process.env.WF_FIX_SHOW_OTHER) process.stderr.write(`${l}\n`);
+  if (kind === OTHER && SHOW_OTHER) process.stderr.write(`${l}\n`);
   return kind;
 }
 
